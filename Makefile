@@ -1,0 +1,49 @@
+# Two commands matter: `make serve` and `make test`. Everything else is what they call.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+APT_PACKAGES := default-jre-headless libapache-jena-java chromium graphviz
+
+.PHONY: setup system-deps build serve test bench lock check clean diagram
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+setup: $(STAMP)
+
+## Debian packages the real-client tests use (Jena, HermiT's Java, Chromium, Graphviz); best effort, root only.
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	elif [ -n "$$missing" ]; then echo "not installed (tests that need them will skip): $$missing"; fi
+
+build: setup
+	$(BIN)/karabakh-kg build
+
+serve: build
+	$(BIN)/karabakh-kg serve
+
+check: build
+	$(BIN)/karabakh-kg check
+
+test: setup system-deps build
+	$(BIN)/python -m pytest -q
+
+bench: build
+	$(BIN)/python bench/run.py
+
+## Re-pin every dependency after a change to pyproject.toml.
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+diagram: build
+	$(BIN)/karabakh-kg diagram docs/ontology-diagram.svg
+
+clean:
+	rm -rf build
