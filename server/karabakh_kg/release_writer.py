@@ -1,0 +1,147 @@
+"""Write a reasoned dataset as one release: sorted N-Quads, an Oxigraph store, dumps, a manifest.
+
+Output is byte-identical for the same input: blank nodes get labels derived from what they
+describe, lines are sorted, gzip headers carry no time stamp, the manifest has no clock in it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pyoxigraph
+from rdflib import BNode, Dataset, Graph, URIRef
+
+from karabakh_kg import releases
+
+# dump file suffix -> rdflib format; the quad formats keep the named graphs, the others hold the union.
+QUAD_DUMPS = {"trig": "trig", "nq": "nquads"}
+TRIPLE_DUMPS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "pretty-xml"}
+DUMP_NAME = "karabakh-kg"
+
+
+def write(
+    dataset: Dataset,
+    build_dir: Path | str,
+    *,
+    version: str,
+    base: str,
+    extra: dict | None = None,
+    prefixes: dict[str, str] | None = None,
+) -> releases.Release:
+    """Write `dataset` (named graphs only) as release `version` and make it current."""
+    staged = releases.staging_dir(build_dir)
+    try:
+        dataset = _with_stable_bnodes(dataset, prefixes or {})
+        nquads = _sorted_nquads(dataset)
+        (staged / releases.DATASET).write_bytes(nquads)
+        _write_store(staged / releases.STORE, staged / releases.DATASET)
+        _write_dumps(staged / releases.DUMPS, dataset)
+        manifest = {
+            "version": version,
+            "base": base,
+            "graphs": {
+                name: {"iri": str(g.identifier), "triples": len(g)}
+                for name, g in _named_graphs(dataset, base)
+            },
+            "triples": sum(len(g) for _, g in _named_graphs(dataset, base)),
+            "dataset_sha256": hashlib.sha256(nquads).hexdigest(),
+            "dataset_bytes": len(nquads),
+            **(extra or {}),
+        }
+        text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+        (staged / releases.MANIFEST).write_text(text, encoding="utf-8")
+        path = releases.publish(build_dir, staged, version)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return releases.Release(path, manifest)
+
+
+def _named_graphs(dataset: Dataset, base: str):
+    """The named graphs in a fixed order: the project's own first, then any others by IRI."""
+    graphs = [g for g in dataset.graphs() if isinstance(g.identifier, URIRef) and len(g)]
+    own = [f"{base}graph/{n}" for n in ("ontology", "asserted", "links", "inferred")]
+    graphs.sort(key=lambda g: (own.index(str(g.identifier)) if str(g.identifier) in own else 99, str(g.identifier)))
+    for g in graphs:
+        name = str(g.identifier).removeprefix(f"{base}graph/")
+        yield name, g
+
+
+def _with_stable_bnodes(dataset: Dataset, prefixes: dict[str, str]) -> Dataset:
+    """Copy `dataset`, relabelling each blank node by a hash of the triples it heads."""
+    quads = list(dataset.quads((None, None, None, None)))
+    outgoing: dict[BNode, list] = {}
+    for s, p, o, _ in quads:
+        if isinstance(s, BNode):
+            outgoing.setdefault(s, []).append((p, o))
+    labels: dict[BNode, str] = {}
+
+    def label(node: BNode, seen: frozenset = frozenset()) -> str:
+        if node in labels:
+            return labels[node]
+        if node in seen:  # a cycle through blank nodes: fall back on the predicate shape
+            return "cycle"
+        parts = sorted(
+            f"{p.n3()} {label(o, seen | {node}) if isinstance(o, BNode) else o.n3()}"
+            for p, o in outgoing.get(node, [])
+        )
+        digest = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+        labels[node] = digest
+        return digest
+
+    for node in sorted(outgoing, key=str):
+        label(node)
+    taken: dict[str, int] = {}
+    final: dict[BNode, BNode] = {}
+    for node in sorted(labels, key=lambda n: (labels[n], str(n))):
+        n = taken.get(labels[node], 0)
+        taken[labels[node]] = n + 1
+        final[node] = BNode(f"b{labels[node]}{'' if n == 0 else f'x{n}'}")
+
+    def fix(term):
+        return final.get(term, BNode(f"b{hashlib.sha256(str(term).encode()).hexdigest()[:16]}")) if isinstance(term, BNode) else term
+
+    copy = Dataset()
+    for prefix, ns in prefixes.items():
+        copy.bind(prefix, ns, override=True, replace=True)
+    for s, p, o, g in quads:
+        copy.graph(g.identifier if isinstance(g, Graph) else g).add((fix(s), p, fix(o)))
+    return copy
+
+
+def _sorted_nquads(dataset: Dataset) -> bytes:
+    data = dataset.serialize(format="nquads", encoding="utf-8")
+    lines = sorted({line for line in data.splitlines() if line.strip()})
+    return b"\n".join(lines) + b"\n"
+
+
+def _write_store(path: Path, nquads_file: Path) -> None:
+    store = pyoxigraph.Store(str(path))
+    store.bulk_load(path=str(nquads_file), format=pyoxigraph.RdfFormat.N_QUADS)
+    store.flush()
+    del store
+
+
+def _write_dumps(folder: Path, dataset: Dataset) -> None:
+    folder.mkdir()
+    union = Graph()
+    for prefix, ns in dataset.namespaces():
+        union.bind(prefix, ns, override=True, replace=True)
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        union.add((s, p, o))
+    for suffix, fmt in QUAD_DUMPS.items():
+        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", dataset.serialize(format=fmt, encoding="utf-8"), sort=fmt == "nquads")
+    for suffix, fmt in TRIPLE_DUMPS.items():
+        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", union.serialize(format=fmt, encoding="utf-8"), sort=fmt == "nt")
+
+
+def _gzip(path: Path, data: bytes, sort: bool) -> None:
+    if sort:
+        data = b"\n".join(sorted({l for l in data.splitlines() if l.strip()})) + b"\n"
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
+        out.write(data)
