@@ -1,0 +1,80 @@
+"""Every setting of the server in one table: name, default, type and what it is for.
+
+A setting `NAME` is read from the environment as `KARABAKH_KG_NAME`, then overridden by the
+`test_config` mapping given to `create_app`. README.md documents each one (a test checks it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+PREFIX = "KARABAKH_KG_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    description: str
+
+
+def _bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("BUILD_DIR", "build", str, "folder holding the builds; the server serves `<BUILD_DIR>/current`"),
+    Setting("ENGINE", "oxigraph", str, "query engine: `oxigraph` (default), `rdflib`, or `sparql:URL` for a remote SPARQL 1.1 store"),
+    Setting("PUBLIC_BASE", "", str, "public base IRI of the dataset; empty means the base recorded in the build manifest"),
+    Setting("HOST", "127.0.0.1", str, "address `karabakh-kg serve` listens on"),
+    Setting("PORT", 8080, int, "port `karabakh-kg serve` listens on"),
+    Setting("WORKERS", 2, int, "web worker processes started by `karabakh-kg serve` (gunicorn)"),
+    Setting("THREADS", 4, int, "threads per web worker (gunicorn gthread); each waiting request holds one"),
+    Setting("QUERY_PROCESSES", 2, int, "query processes per web worker; each holds the store open read-only and is killed and replaced on timeout"),
+    Setting("QUERY_TIMEOUT", 10.0, float, "seconds a query may run (including waiting for a free query process) before it is stopped and answered 503"),
+    Setting("MAX_QUERY_LENGTH", 100_000, int, "longest accepted query text, in characters (longer: 413)"),
+    Setting("MAX_BODY_BYTES", 1_000_000, int, "largest accepted request body, in bytes (larger: 413)"),
+    Setting("MAX_RESULT_ROWS", 10_000, int, "most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE) returned; a longer result is cut and flagged by the `X-Result-Truncated` header and a log line"),
+    Setting("CACHE_ENTRIES", 1024, int, "answers kept in each web worker's result cache (0 disables the cache)"),
+    Setting("CACHE_MAX_BYTES", 1_000_000, int, "largest single answer kept in the result cache, in bytes"),
+    Setting("GZIP_MIN_BYTES", 2048, int, "answers at least this large are gzip-compressed when the client accepts gzip"),
+    Setting("ACCESS_LOG", True, _bool, "write one structured (JSON) access-log line per request to the `karabakh_kg.access` logger"),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def defaults() -> dict[str, Any]:
+    return {s.name: s.default for s in SETTINGS}
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every `KARABAKH_KG_*` setting present, converted to its type; raise ValueError if malformed."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(PREFIX + setting.name)
+        if raw is None:
+            continue
+        try:
+            found[setting.name] = setting.parse(raw)
+        except ValueError as err:
+            raise ValueError(f"{PREFIX}{setting.name}={raw!r}: {err}") from None
+    return found
+
+
+def load(test_config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, then the environment, then the test mapping (which wins)."""
+    settings = defaults()
+    settings.update(from_environment(environ))
+    if test_config:
+        settings.update(test_config)
+    return settings

@@ -1,0 +1,93 @@
+"""The reference engine: rdflib's SPARQL engine on an in-memory Dataset loaded from `dataset.nq`.
+
+The Dataset is loaded once in the web worker (`prepare`) and shared copy-on-write by the forked
+query processes. rdflib is made safe here: FROM never fetches (`SPARQL_LOAD_GRAPHS = False`),
+SERVICE never reaches it (refused earlier), queries are first parsed by pyoxigraph so the error
+messages name a position and match the default engine, and rdflib's parser (not thread-safe)
+runs under a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pyoxigraph as ox
+import rdflib
+import rdflib.plugins.sparql
+from rdflib import BNode, Literal, URIRef
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from karabakh_kg import results
+from karabakh_kg.engines import Engine, EngineError, Job, QueryError, prefixes
+
+_PARSE_LOCK = threading.Lock()
+
+
+def to_oxigraph(term):
+    """Convert one rdflib term to the pyoxigraph term the writers expect."""
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unexpected rdflib term {term!r}")
+
+
+class RdflibEngine(Engine):
+    """Evaluates queries with rdflib on the whole dataset held in memory."""
+
+    name = "rdflib"
+    isolated = True
+
+    def prepare(self) -> None:
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+        dataset = rdflib.Dataset(default_union=True)
+        try:
+            dataset.parse(str(self.release.dataset), format="nquads")
+        except Exception as err:  # a corrupt dataset file: refuse to serve it
+            raise EngineError(f"cannot load {self.release.dataset}: {err}") from None
+        self.dataset = dataset
+
+    def open(self) -> None:
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+        self.validator = ox.Store()
+
+    def execute(self, job: Job) -> results.Rendered:
+        try:
+            self.validator.query(job.query)  # empty store: a syntax check with positions
+        except SyntaxError as err:
+            raise QueryError(f"Query parse error: {err}") from None
+        try:
+            with _PARSE_LOCK:
+                prepared = prepareQuery(job.query)
+        except Exception as err:  # rdflib rejects something pyoxigraph accepted
+            raise QueryError(f"Query not supported by the rdflib engine: {err}") from None
+        if job.default_graphs or job.named_graphs:
+            clause = [CompValue("DatasetClause", default=URIRef(g)) for g in job.default_graphs]
+            clause += [CompValue("DatasetClause", named=URIRef(g)) for g in job.named_graphs]
+            prepared.algebra["datasetClause"] = clause
+        try:
+            result = self.dataset.query(prepared)
+            return self._render(result, job)
+        except (QueryError, EngineError):
+            raise
+        except Exception as err:  # rdflib raises plain exceptions for evaluation errors
+            raise QueryError(f"Query evaluation failed in the rdflib engine: {type(err).__name__}: {err}") from None
+
+    def _render(self, result, job: Job) -> results.Rendered:
+        if result.type == "ASK":
+            return results.boolean(bool(result.askAnswer), job.format)
+        if result.type == "SELECT":
+            variables = [str(v) for v in result.vars]
+            rows = (tuple(to_oxigraph(t) for t in row) for row in result)
+            return results.solutions(variables, rows, job.format, job.max_rows)
+        items = (ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in result.graph)
+        return results.triples(items, job.format, job.max_rows, prefixes(self.release.manifest["base"]), job.form)

@@ -1,0 +1,98 @@
+"""What a query may do here, decided from its tokens before any engine sees it.
+
+The endpoint is public and read-only: SPARQL Update (LOAD included) is refused, SERVICE is
+refused (pyoxigraph and rdflib would both call out to the IRI), and FROM / FROM NAMED only
+select among the local named graphs (the engines are set up never to fetch them). A small
+SPARQL lexer finds the keywords outside strings, IRIs and comments, so `"SERVICE"` in a
+literal or `ex:service` is harmless while `service <...>` in any case is caught.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+UPDATE_KEYWORDS = frozenset(
+    ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+)
+
+
+class Refused(Exception):
+    """The request asks for something this endpoint does not do; carries the HTTP status."""
+
+    def __init__(self, status: int, message: str):
+        self.status = status
+        self.message = message
+        super().__init__(message)
+
+
+UPDATE_REFUSED = (
+    "SPARQL Update is not accepted: this endpoint is read-only "
+    "(INSERT, DELETE, LOAD, CLEAR, CREATE, DROP, COPY, MOVE and ADD are refused)."
+)
+
+# Order matters: comments, strings and IRIs first, so their contents are never read as keywords.
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>\#[^\n\r]*)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                 |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][\w\u00B7-\uFFFF]+)
+    | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:[\w\-.:%\\\u00B7-\uFFFF]*|_:[\w\-.\u00B7-\uFFFF]+)
+    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
+    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<punct>\^\^|\|\||&&|!=|<=|>=|.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """What the lexer learnt about a query: its form and whether it names its own dataset."""
+
+    form: str | None  # SELECT, CONSTRUCT, DESCRIBE, ASK; None when the text is not a query
+    has_dataset_clause: bool  # FROM or FROM NAMED
+
+    @property
+    def kind(self) -> str:
+        return "results" if self.form in ("SELECT", "ASK") else "graph"
+
+
+def keywords(text: str):
+    """Yield the bare words of a SPARQL text, upper-cased, skipping strings, IRIs and comments."""
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup == "word":
+            yield match.group().upper()
+
+
+def analyse(query: str) -> QueryInfo:
+    """Classify a query and refuse updates and SERVICE (raises Refused)."""
+    form: str | None = None
+    dataset = False
+    first = True
+    for word in keywords(query):
+        if word == "SERVICE":
+            raise Refused(
+                403,
+                "SERVICE is refused: this endpoint never sends a request elsewhere "
+                "(federated queries are not supported).",
+            )
+        if first and word not in ("BASE", "PREFIX"):
+            first = False
+            if word in UPDATE_KEYWORDS:
+                raise Refused(403, UPDATE_REFUSED)
+            if word in FORMS:
+                form = word
+        if word == "FROM":
+            dataset = True
+    return QueryInfo(form, dataset)
+
+
+def check_length(query: str, limit: int) -> None:
+    if len(query) > limit:
+        raise Refused(413, f"The query is {len(query)} characters long; the limit here is {limit}.")

@@ -1,0 +1,77 @@
+"""`karabakh-kg serve`: the app on gunicorn (never Flask's development server).
+
+The build is checked before any worker starts, so a missing or corrupt build stops the command
+with a clear message (exit code 2) instead of workers failing one by one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from karabakh_kg import config, releases
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = config.load()
+    parser.add_argument("--host", default=defaults["HOST"], help="address to listen on (default %(default)s)")
+    parser.add_argument("--port", type=int, default=defaults["PORT"], help="port, 0 for any free one (default %(default)s)")
+    parser.add_argument("--workers", type=int, default=defaults["WORKERS"], help="web worker processes (default %(default)s)")
+    parser.add_argument("--threads", type=int, default=defaults["THREADS"], help="threads per web worker (default %(default)s)")
+    parser.add_argument("--engine", default=defaults["ENGINE"], help="oxigraph, rdflib or sparql:URL (default %(default)s)")
+    parser.add_argument("--build-dir", default=defaults["BUILD_DIR"], help="build folder holding `current` (default %(default)s)")
+
+
+def check(settings: dict) -> releases.Release:
+    """Open the release and its engine once, to fail early and clearly (raises ReleaseError/ValueError)."""
+    from karabakh_kg import engines
+    from karabakh_kg.engines import EngineError
+
+    release = releases.open_current(settings["BUILD_DIR"])
+    engine = engines.create(settings["ENGINE"], release, settings)
+    if engine.name == "oxigraph":
+        if not release.store.is_dir():
+            raise releases.ReleaseError(f"{release.store}: missing; the build is incomplete, rebuild it")
+        try:
+            engine.open()
+        except EngineError as err:
+            raise releases.ReleaseError(str(err)) from None
+        engine.close()
+    return release
+
+
+def run(args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    overrides = {"BUILD_DIR": args.build_dir, "ENGINE": args.engine, "HOST": args.host, "PORT": args.port,
+                 "WORKERS": args.workers, "THREADS": args.threads}
+    try:
+        settings = config.load(overrides)
+        release = check(settings)
+    except (releases.ReleaseError, ValueError) as err:
+        print(f"karabakh-kg serve: cannot start: {err}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    print(f"karabakh-kg serve: dataset {release.version} from {release.path} with engine {settings['ENGINE']}", file=sys.stderr)
+
+    class Application(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", [f"{args.host}:{args.port}"])
+            self.cfg.set("workers", max(1, args.workers))
+            self.cfg.set("threads", max(1, args.threads))
+            self.cfg.set("worker_class", "gthread" if args.threads > 1 else "sync")
+            self.cfg.set("timeout", int(settings["QUERY_TIMEOUT"]) + 30)
+            self.cfg.set("graceful_timeout", 5)
+            self.cfg.set("keepalive", 5)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("errorlog", "-")
+            self.cfg.set("proc_name", "karabakh-kg")
+
+        def load(self):
+            from karabakh_kg.app import create_app
+
+            return create_app(overrides)
+
+    Application().run()
+    return 0
