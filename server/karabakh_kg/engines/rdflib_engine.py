@@ -10,6 +10,7 @@ runs under a lock.
 from __future__ import annotations
 
 import threading
+import warnings
 
 import pyoxigraph as ox
 import rdflib
@@ -49,9 +50,11 @@ class RdflibEngine(Engine):
 
     def prepare(self) -> None:
         rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
-        dataset = rdflib.Dataset(default_union=True)
         try:
-            dataset.parse(str(self.release.dataset), format="nquads")
+            with warnings.catch_warnings():  # rdflib 7 deprecation notices from its own internals
+                warnings.simplefilter("ignore", DeprecationWarning)
+                dataset = rdflib.Dataset(default_union=True)
+                dataset.parse(data=self.release.dataset.read_bytes(), format="nquads")
         except Exception as err:  # a corrupt dataset file: refuse to serve it
             raise EngineError(f"cannot load {self.release.dataset}: {err}") from None
         self.dataset = dataset
@@ -75,8 +78,10 @@ class RdflibEngine(Engine):
             clause += [CompValue("DatasetClause", named=URIRef(g)) for g in job.named_graphs]
             prepared.algebra["datasetClause"] = clause
         try:
-            result = self.dataset.query(prepared)
-            return self._render(result, job)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                result = self.dataset.query(prepared)
+                return self._render(result, job)
         except (QueryError, EngineError):
             raise
         except Exception as err:  # rdflib raises plain exceptions for evaluation errors
