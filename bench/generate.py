@@ -1,0 +1,266 @@
+"""Synthetic data in the article's shape, at any size, deterministic from a seed.
+
+The benchmark needs graphs of 10k, 100k and 1M triples that look like the article graph to the
+queries and the reasoner: a region hierarchy (countries > districts > towns, transitive `partOf`),
+actors (states, governments, armed forces, news media, persons with tenures), events of every
+kind the ontology has (handovers with parties and regions, addresses with utterances, reports,
+resignations, protests, wars with casualty figures), ceasefires with obligations and deadlines,
+time instants with real precision, and a mention with an exact quote for every resource. Only the
+ontology's own vocabulary is used, so the real ontology reasons over it.
+
+    python bench/generate.py --triples 100000 --seed 7 --out bench/.work/100k.nt
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+BASE = "https://w3id.org/karabakh-kg/"
+KG, KGO = BASE + "id/", BASE + "ontology#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+TIME = "http://www.w3.org/2006/time#"
+SCHEMA = "https://schema.org/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+OA = "http://www.w3.org/ns/oa#"
+
+EVENTS = ("Handover", "Occupation", "Recapture", "Address", "Report", "Resignation", "Protest",
+          "War", "Clashes", "Displacement", "Deployment", "Mediation", "Signing")
+WORDS = ("Aghdam", "Kalbajar", "Lachin", "Shusha", "Karabakh", "Ganja", "Tovuz", "Fuzuli",
+         "Jabrayil", "Zangilan", "Qubadli", "Khojavend", "Tartar", "Barda", "Goris", "Sisian")
+
+
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def _lit(text: str, datatype: str | None = None, lang: str | None = None) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    if lang:
+        return f'"{escaped}"@{lang}'
+    return f'"{escaped}"^^<{datatype}>' if datatype else f'"{escaped}"'
+
+
+class Generator:
+    """Emit N-Triples lines until the target size is reached; same seed, same lines."""
+
+    def __init__(self, triples: int, seed: int = 1):
+        self.target = triples
+        self.rng = random.Random(seed)
+        self.lines: list[str] = []
+        self.mentions = 0
+
+    def t(self, s: str, p: str, o: str) -> None:
+        self.lines.append(f"{s} {p} {o} .")
+
+    def kgo(self, term: str) -> str:
+        return _iri(KGO + term)
+
+    def node(self, kind: str, n: int) -> str:
+        return _iri(f"{KG}{kind}-{n}")
+
+    def typed(self, node: str, cls: str, label: str) -> None:
+        self.t(node, _iri(RDF_TYPE), self.kgo(cls))
+        self.t(node, _iri(LABEL), _lit(label, lang="en"))
+
+    def mention(self, node: str, quote: str, article: str) -> None:
+        """A mention like the build's: the exact quote, its offsets, the article it is in."""
+        self.mentions += 1
+        m = _iri(f"{node[1:-1]}/mention/{self.mentions}")
+        start = self.rng.randrange(0, 50_000)
+        self.t(node, self.kgo("denotedBy"), m)
+        self.t(m, _iri(RDF_TYPE), self.kgo("Mention"))
+        self.t(m, self.kgo("inArticle"), article)
+        self.t(m, _iri(OA + "exact"), _lit(quote))
+        self.t(m, _iri(OA + "start"), _lit(str(start), XSD + "nonNegativeInteger"))
+        self.t(m, _iri(OA + "end"), _lit(str(start + len(quote)), XSD + "nonNegativeInteger"))
+
+    def run(self) -> list[str]:
+        n = self.target
+        rng = self.rng
+        scale = max(1, n // 1000)
+        self.articles = [self.node("article", i) for i in range(max(2, n // 5000))]
+        for i, a in enumerate(self.articles):
+            self.t(a, _iri(RDF_TYPE), self.kgo("Article"))
+            day = date(2020, 1, 1) + timedelta(days=i % 1500)
+            self.t(a, _iri(SCHEMA + "datePublished"), _lit(day.isoformat(), XSD + "date"))
+        self.countries = self.places("country", "Country", max(3, scale // 20), None)
+        self.districts = self.places("district", "District", max(6, scale), self.countries)
+        self.towns = self.places("town", "Town", max(12, scale * 3), self.districts)
+        self.days = [self.instant(i) for i in range(max(30, min(3000, scale * 5)))]
+        self.people = [self.person(i) for i in range(max(6, scale * 2))]
+        self.forces = []
+        for i, c in enumerate(self.countries):
+            f = self.node("forces", i)
+            self.typed(f, "ArmedForces", f"Forces of country {i}")
+            self.t(f, self.kgo("forcesOf"), c)
+            self.forces.append(f)
+        self.media = [self.node("media", i) for i in range(max(2, scale // 4))]
+        for i, m in enumerate(self.media):
+            self.typed(m, "NewsMedia", f"Daily {i}")
+        story = 0
+        while len(self.lines) < n:
+            self.story(story)
+            story += 1
+        return self.lines
+
+    def places(self, kind: str, cls: str, count: int, parents: list[str] | None) -> list[str]:
+        out = []
+        for i in range(count):
+            node = self.node(kind, i)
+            name = f"{self.rng.choice(WORDS)} {kind} {i}"
+            self.typed(node, cls, name)
+            if parents:
+                self.t(node, self.kgo("partOf"), parents[i % len(parents)])
+            self.mention(node, name, self.rng.choice(self.articles))
+            out.append(node)
+        return out
+
+    def instant(self, i: int) -> str:
+        node = self.node("t", i)
+        day = date(1990, 1, 1) + timedelta(days=11 * i)
+        self.t(node, _iri(RDF_TYPE), _iri(TIME + "Instant"))
+        self.t(node, _iri(LABEL), _lit(day.isoformat(), lang="en"))
+        if i % 7 == 0:
+            self.t(node, _iri(TIME + "inXSDgYear"), _lit(str(day.year), XSD + "gYear"))
+        else:
+            self.t(node, _iri(TIME + "inXSDDate"), _lit(day.isoformat(), XSD + "date"))
+        return node
+
+    def person(self, i: int) -> str:
+        node = self.node("person", i)
+        self.typed(node, "Person", f"Person {i}")
+        post, tenure = self.node("position", i), self.node("tenure", i)
+        self.typed(post, "Position", f"Minister {i}")
+        self.t(post, self.kgo("positionIn"), self.rng.choice(self.countries))
+        self.typed(tenure, "Tenure", f"Person {i} as minister {i}")
+        self.t(tenure, self.kgo("holder"), node)
+        self.t(tenure, self.kgo("position"), post)
+        self.t(tenure, self.kgo("hasTime"), self.rng.choice(self.days))
+        self.mention(node, f"Person {i}", self.rng.choice(self.articles))
+        return node
+
+    def story(self, i: int) -> None:
+        """One event with its participants, place, time, figures, quotes and mentions."""
+        rng = self.rng
+        kind = EVENTS[i % len(EVENTS)]
+        ev = self.node("event", i)
+        article = rng.choice(self.articles)
+        a, b = rng.sample(self.countries, 2)
+        region = rng.choice(self.towns if i % 3 else self.districts)
+        self.typed(ev, kind, f"{kind} {i}")
+        self.t(ev, self.kgo("hasTime"), rng.choice(self.days))
+        self.t(ev, self.kgo("factuality"), self.kgo("Actual"))
+        self.mention(ev, f"the {kind.lower()} number {i}", article)
+        if kind in ("Handover", "Occupation", "Recapture"):
+            self.t(ev, self.kgo("fromParty"), a)
+            self.t(ev, self.kgo("toParty"), b)
+            self.t(ev, self.kgo("transferredRegion"), region)
+            cp = self.node("control", i)
+            self.typed(cp, "ControlPeriod", f"{b[1:-1].rsplit('/', 1)[1]} controls region {i}")
+            self.t(cp, self.kgo("controller"), b)
+            self.t(cp, self.kgo("controlledRegion"), region)
+            self.t(cp, self.kgo("startedBy"), ev)
+            if kind == "Handover":
+                self.agreement(i, a, b, region, ev, article)
+        elif kind in ("Address", "Report"):
+            speaker = rng.choice(self.people if kind == "Address" else self.media)
+            self.t(ev, self.kgo("speaker"), speaker)
+            self.t(ev, self.kgo("audience"), a)
+            u = self.node("utterance", i)
+            self.typed(u, "Utterance", f"Utterance {i}")
+            self.t(u, self.kgo("text"), _lit(f"{rng.choice(WORDS)} is ours! ({i})"))
+            self.t(u, self.kgo("saidIn"), ev)
+            self.t(u, self.kgo("accordingTo"), speaker)
+            self.t(u, self.kgo("about"), region)
+            self.mention(u, f"{rng.choice(WORDS)} is ours! ({i})", article)
+        elif kind == "Resignation":
+            self.t(ev, self.kgo("agent"), rng.choice(self.people))
+            self.t(ev, self.kgo("resignsFrom"), self.node("position", rng.randrange(len(self.people))))
+            self.t(ev, self.kgo("accordingTo"), rng.choice(self.media))
+        elif kind == "Protest":
+            self.t(ev, self.kgo("target"), rng.choice(self.people))
+            self.t(ev, self.kgo("headcount"), self.quantity(i, "AtLeast", 1000, article))
+            self.t(ev, self.kgo("hasPlace"), region)
+        elif kind in ("War", "Clashes", "Displacement"):
+            if kind != "Displacement":
+                self.t(ev, self.kgo("belligerent"), rng.choice(self.forces))
+                self.t(ev, self.kgo("belligerent"), a)
+                self.t(ev, self.kgo("deaths"), self.quantity(i, "About", rng.randrange(100, 40_000), article))
+            else:
+                self.t(ev, self.kgo("agent"), rng.choice(self.forces))
+                self.t(ev, self.kgo("displaced"), self.quantity(i, "Nearly", rng.randrange(1000, 200_000), article))
+            self.t(ev, self.kgo("hasPlace"), region)
+        elif kind == "Deployment":
+            self.t(ev, self.kgo("agent"), a)
+            self.t(ev, self.kgo("deploys"), rng.choice(self.forces))
+            self.t(ev, self.kgo("hasPlace"), region)
+        elif kind == "Mediation":
+            self.t(ev, self.kgo("mediator"), a)
+            self.t(ev, self.kgo("hasParticipant"), b)
+        else:  # Signing
+            self.t(ev, self.kgo("signatory"), a)
+            self.t(ev, self.kgo("signatory"), b)
+
+    def quantity(self, i: int, approximation: str, value: int, article: str) -> str:
+        q = self.node("q", i)
+        wording = {"AtLeast": "thousands of", "About": "some", "Nearly": "nearly"}[approximation]
+        self.typed(q, "Quantity", f"{wording} {value:,}")
+        self.t(q, _iri(SCHEMA + "value"), _lit(str(value), XSD + "integer"))
+        self.t(q, self.kgo("approximation"), self.kgo(approximation))
+        self.t(q, self.kgo("wording"), _lit(f"{wording} {value:,}"))
+        self.mention(q, f"{wording} {value:,}", article)
+        return q
+
+    def agreement(self, i: int, a: str, b: str, region: str, handover: str, article: str) -> None:
+        rng = self.rng
+        c, o = self.node("ceasefire", i), self.node("obligation", i)
+        self.typed(c, "Ceasefire", f"Ceasefire {i}")
+        self.t(c, self.kgo("party"), a)
+        self.t(c, self.kgo("party"), b)
+        self.t(c, self.kgo("hasTime"), rng.choice(self.days))
+        self.t(c, self.kgo("hasObligation"), o)
+        med = self.node("mediation", i)
+        self.typed(med, "Mediation", f"Mediation of ceasefire {i}")
+        self.t(med, self.kgo("mediator"), rng.choice(self.countries))
+        self.t(c, self.kgo("resultOf"), med)
+        self.typed(o, "Obligation", f"Obligation {i}")
+        self.t(o, self.kgo("obligedParty"), a)
+        self.t(o, self.kgo("beneficiary"), b)
+        self.t(o, self.kgo("concernsRegion"), region)
+        self.t(o, self.kgo("deadline"), rng.choice(self.days))
+        self.t(o, self.kgo("deadlineKind"), self.kgo(rng.choice(("OnDate", "ByDate"))))
+        self.t(o, self.kgo("fulfilledBy"), handover)
+        self.mention(c, f"the ceasefire number {i}", article)
+
+
+def generate(triples: int, seed: int = 1) -> list[str]:
+    """N-Triples lines (asserted facts only), about `triples` of them (never fewer)."""
+    return Generator(triples, seed).run()
+
+
+def write(path: Path | str, triples: int, seed: int = 1) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(generate(triples, seed)) + "\n", encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triples", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    if args.triples < 100:
+        parser.error("--triples: at least 100")
+    write(args.out, args.triples, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
