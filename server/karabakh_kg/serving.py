@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import sys
 
 from karabakh_kg import config, releases
@@ -26,19 +27,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def check(settings: dict) -> releases.Release:
     """Open the release and its engine once, to fail early and clearly (raises ReleaseError/ValueError)."""
     from karabakh_kg import engines
-    from karabakh_kg.engines import EngineError
-
     release = releases.open_current(settings["BUILD_DIR"])
     engine = engines.create(settings["ENGINE"], release, settings)
     if engine.name == "oxigraph":
         if not release.store.is_dir():
             raise releases.ReleaseError(f"{release.store}: missing; the build is incomplete, rebuild it")
-        try:
-            engine.open()
-        except EngineError as err:
-            raise releases.ReleaseError(str(err)) from None
-        engine.close()
+        # Open the store in a throw-away child: RocksDB state must not leak into forked workers.
+        context = multiprocessing.get_context("fork")
+        parent, child = context.Pipe()
+        process = context.Process(target=_try_open, args=(engine, child))
+        process.start()
+        child.close()
+        message = parent.recv() if parent.poll(30) else "the store did not open within 30 s"
+        process.join(5)
+        if message:
+            raise releases.ReleaseError(message)
     return release
+
+
+def _try_open(engine, conn) -> None:
+    from karabakh_kg.engines import EngineError
+
+    try:
+        engine.open()
+        conn.send("")
+    except EngineError as err:
+        conn.send(str(err))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             self.cfg.set("accesslog", None)
             self.cfg.set("errorlog", "-")
             self.cfg.set("proc_name", "karabakh-kg")
+            self.cfg.set("control_socket_disable", True)
 
         def load(self):
             from karabakh_kg.app import create_app

@@ -1,0 +1,341 @@
+"""Real clients against a real server (gunicorn in a subprocess on a free 127.0.0.1 port).
+
+SPARQLWrapper, rdflib's SPARQLStore, curl and Apache Jena's `arq.rsparql`; the timeout that
+really stops a runaway query while others are served; SERVICE and FROM that never reach out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+import warnings
+import zipfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+import rdflib
+from SPARQLWrapper import CSV, JSON, POST, XML, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+from conftest import LIVE_QUERY_TIMEOUT
+
+pytestmark = pytest.mark.live
+
+BASE = "https://w3id.org/karabakh-kg/"
+PLACES = f"SELECT ?p WHERE {{ ?p a <{BASE}ontology#Place> }} ORDER BY ?p"
+PLACE_IRIS = [f"{BASE}id/aghdam", f"{BASE}id/kalbajar", f"{BASE}id/lachin"]
+CONSTRUCT = f"CONSTRUCT {{ ?p a <{BASE}ontology#Place> }} WHERE {{ ?p a <{BASE}ontology#Place> }}"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?q ?r ?s }"
+
+
+def fetch(url: str, data: bytes | None = None, headers: dict | None = None, timeout: float = 30):
+    """(status, headers, body) for a request, whatever the status."""
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+def access_lines(server) -> list[dict]:
+    lines = []
+    for line in server.log().splitlines():
+        if "karabakh_kg.access" in line:
+            lines.append(json.loads(line.split("karabakh_kg.access ", 1)[1]))
+    return lines
+
+
+# --- SPARQLWrapper ----------------------------------------------------------------------------
+
+def wrapper(server, query, fmt=None, method=None) -> SPARQLWrapper:
+    sw = SPARQLWrapper(server.url + "/sparql")
+    sw.setQuery(query)
+    if fmt:
+        sw.setReturnFormat(fmt)
+    if method:
+        sw.setMethod(method)
+    return sw
+
+
+@pytest.mark.parametrize("method", [None, POST])
+def test_sparqlwrapper_json(live_server, method):
+    result = wrapper(live_server, PLACES, JSON, method).query().convert()
+    assert [b["p"]["value"] for b in result["results"]["bindings"]] == PLACE_IRIS
+
+
+def test_sparqlwrapper_xml(live_server):
+    document = wrapper(live_server, PLACES, XML).query().convert()
+    assert [n.firstChild.data for n in document.getElementsByTagName("uri")] == PLACE_IRIS
+
+
+def test_sparqlwrapper_csv(live_server):
+    data = wrapper(live_server, PLACES, CSV).query().convert()
+    assert list(csv.reader(io.StringIO(data.decode("utf-8")))) == [["p"], *[[i] for i in PLACE_IRIS]]
+
+
+def test_sparqlwrapper_ask(live_server):
+    assert wrapper(live_server, "ASK { ?s ?p ?o }", JSON).query().convert()["boolean"] is True
+
+
+def test_sparqlwrapper_construct_default_is_rdfxml(live_server):
+    response = wrapper(live_server, CONSTRUCT).query()
+    assert response.info()["content-type"].startswith("application/rdf+xml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph = response.convert()
+    place = rdflib.URIRef(f"{BASE}ontology#Place")
+    assert set(graph) == {(rdflib.URIRef(i), rdflib.RDF.type, place) for i in PLACE_IRIS}
+
+
+def test_sparqlwrapper_bad_query(live_server):
+    with pytest.raises(QueryBadFormed) as info:
+        wrapper(live_server, "SELECT * WHERE { ?s ?p }", JSON).query()
+    assert "1:" in str(info.value)
+
+
+# --- rdflib SPARQLStore -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_rdflib_sparqlstore(live_server, method):
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    before = len(access_lines(live_server))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph = rdflib.Graph(store=SPARQLStore(live_server.url + "/sparql", method=method))
+        rows = [str(row.p) for row in graph.query(PLACES)]
+        ask = graph.query("ASK { ?s ?p ?o }").askAnswer
+    assert rows == PLACE_IRIS and ask is True
+    new = access_lines(live_server)[before:]
+    assert {line["format"] for line in new if line["route"] == "/sparql"} == {"xml"}
+
+
+# --- curl -------------------------------------------------------------------------------------
+
+def curl(*args: str) -> tuple[str, str, bytes]:
+    out = subprocess.run(["curl", "-s", "-w", "\n%{http_code} %{content_type}", *args],
+                         capture_output=True, timeout=30, check=True).stdout
+    body, _, tail = out.rpartition(b"\n")
+    status, _, ctype = tail.decode().partition(" ")
+    return status, ctype, body
+
+
+needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+
+
+@needs_curl
+def test_curl_get_tsv(live_server):
+    status, ctype, body = curl("-G", "--data-urlencode", f"query={PLACES}", "-H", "Accept: text/tab-separated-values",
+                               live_server.url + "/sparql")
+    assert status == "200" and ctype.startswith("text/tab-separated-values")
+    assert body.decode().splitlines() == ["?p", *[f"<{i}>" for i in PLACE_IRIS]]
+
+
+@needs_curl
+def test_curl_post_direct_and_gzip(live_server):
+    status, ctype, body = curl("--compressed", "-X", "POST", "--data-binary", "SELECT * WHERE { ?s ?p ?o }",
+                               "-H", "Content-Type: application/sparql-query", live_server.url + "/sparql")
+    assert status == "200" and ctype.startswith("application/sparql-results+json")
+    assert len(json.loads(body)["results"]["bindings"]) == 77
+
+
+@needs_curl
+def test_curl_errors(live_server):
+    status, ctype, body = curl("-G", "--data-urlencode", "query=SELECT * WHERE { ?s ?p }", live_server.url + "/sparql")
+    assert status == "400" and ctype.startswith("text/plain") and b"1:" in body
+    status, _, body = curl("-X", "POST", "--data-binary", "CLEAR ALL", "-H", "Content-Type: application/sparql-update",
+                           live_server.url + "/sparql")
+    assert status == "403" and b"read-only" in body
+    status, _, body = curl("-G", "--data-urlencode", f"query={PLACES}", "-H", "Accept: image/png", live_server.url + "/sparql")
+    assert status == "406" and b"application/sparql-results+json" in body
+
+
+@needs_curl
+def test_curl_service_description(live_server):
+    status, ctype, body = curl("-H", "Accept: text/turtle", live_server.url + "/sparql")
+    assert status == "200" and ctype.startswith("text/turtle") and b"sd:Service" in body
+
+
+# --- Apache Jena ------------------------------------------------------------------------------
+
+JENA_JARS = Path("/usr/share/java")
+SKIPPED_JARS = ("log4j", "maven3-slf4j-provider", "slf4j-jcl", "slf4j-simple")
+
+
+@pytest.fixture(scope="session")
+def jena_classpath(tmp_path_factory) -> str:
+    """Jena's jars from Debian, with the xerces message bundles copied where Jena looks for them."""
+    if shutil.which("java") is None:
+        pytest.skip("Java is absent: install default-jre-headless and libapache-jena-java to run Jena's rsparql")
+    core = JENA_JARS / "jena-core.jar"
+    if not core.exists():
+        pytest.skip("Jena is absent: install Debian's libapache-jena-java to run Jena's rsparql")
+    fix = tmp_path_factory.mktemp("jena-xerces")
+    with zipfile.ZipFile(core) as jar:  # tools.md: the bundles stayed under org/apache/jena/ext/
+        for name in jar.namelist():
+            if name.startswith("org/apache/jena/ext/xerces/") and not name.endswith(("/", ".class")):
+                target = fix / name[len("org/apache/jena/ext/"):]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(jar.read(name))
+    jars = sorted(p for p in JENA_JARS.glob("*.jar")
+                  if not p.stem[-1].isdigit() and not any(s in p.name for s in SKIPPED_JARS))
+    return os.pathsep.join([str(fix), *map(str, jars)])
+
+
+def rsparql(classpath: str, server, query: str, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["java", "-cp", classpath, "arq.rsparql", "--service", server.url + "/sparql", *extra, query],
+                          capture_output=True, timeout=120, text=True)
+
+
+@pytest.mark.java
+def test_jena_rsparql_select_json_with_typed_literals(jena_classpath, live_server):
+    query = (f"SELECT ?s ?n ?d WHERE {{ ?s <{BASE}ontology#count> ?n OPTIONAL {{ ?s <{BASE}ontology#date> ?d }} }} ORDER BY ?s")
+    done = rsparql(jena_classpath, live_server, query, "--results", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["results"]["bindings"]
+    assert [r["n"]["value"] for r in rows] == ["1960", "1960"]
+    assert rows[0]["n"]["datatype"] == "http://www.w3.org/2001/XMLSchema#integer"
+    text = rsparql(jena_classpath, live_server, query)  # Jena's own table: parses the XSD values
+    assert text.returncode == 0 and "1960" in text.stdout and "RuntimeException" not in text.stderr
+
+
+@pytest.mark.java
+def test_jena_rsparql_construct_and_ask(jena_classpath, live_server):
+    done = rsparql(jena_classpath, live_server, CONSTRUCT)
+    assert done.returncode == 0, done.stderr
+    graph = rdflib.Graph().parse(data=done.stdout, format="turtle")
+    assert {str(s) for s in graph.subjects()} == set(PLACE_IRIS)
+    ask = rsparql(jena_classpath, live_server, "ASK { ?s ?p ?o }")
+    assert ask.returncode == 0 and "Yes" in ask.stdout
+
+
+# --- timeouts that really stop the work ---------------------------------------------------------
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def test_runaway_query_is_stopped_while_others_are_served(live_server):
+    outcome = {}
+
+    def runaway():
+        started = time.monotonic()
+        outcome["status"], _, outcome["body"] = fetch(live_server.url + "/sparql?" + urlencode({"query": RUNAWAY}), timeout=60)
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    slowest = 0.0
+    answered = 0
+    while thread.is_alive():
+        for path in ("/health", "/sparql?" + urlencode({"query": f"{PLACES} # {answered}"})):
+            started = time.monotonic()
+            status, _, _ = fetch(live_server.url + path, timeout=5)
+            slowest = max(slowest, time.monotonic() - started)
+            assert status == 200
+            answered += 1
+    thread.join()
+    print(f"runaway answered {outcome['status']} after {outcome['seconds']:.2f} s; "
+          f"{answered} other requests meanwhile, slowest {slowest * 1000:.0f} ms")
+    assert outcome["status"] == 503 and b"timed out" in outcome["body"]
+    assert LIVE_QUERY_TIMEOUT - 0.1 <= outcome["seconds"] < LIVE_QUERY_TIMEOUT + 2
+    assert answered >= 5 and slowest < 1.0
+    # the work really stopped: no process of the server burns CPU any more
+    pids = _descendants(live_server.process.pid)
+    before = _cpu_seconds(pids)
+    time.sleep(0.5)  # measuring CPU use over an interval, not waiting for readiness
+    assert _cpu_seconds(pids) - before < 0.2
+    assert fetch(live_server.url + "/sparql?" + urlencode({"query": PLACES + " # after"}))[0] == 200
+    assert "stopped" in live_server.log()
+
+
+# --- no way out: SERVICE and FROM never reach a listener on loopback ------------------------------
+
+@pytest.fixture
+def listener():
+    """A TCP listener on a free loopback port that records every connection it accepts."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(0.1)
+    accepted: list = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            accepted.append(conn)
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield sock.getsockname()[1], accepted
+    stop.set()
+    thread.join(2)
+    sock.close()
+
+
+@pytest.mark.parametrize("template,status", [
+    ("SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}", 403),
+    ("SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}", 403),
+    ("SELECT * FROM <http://127.0.0.1:{port}/data.ttl> WHERE {{ ?s ?p ?o }}", 200),
+    ("SELECT * FROM NAMED <http://127.0.0.1:{port}/data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", 200),
+    ("LOAD <http://127.0.0.1:{port}/data.ttl>", 403),
+])
+def test_no_connection_leaves_the_server(live_server, listener, template, status):
+    port, accepted = listener
+    code, _, body = fetch(live_server.url + "/sparql?" + urlencode({"query": template.format(port=port)}))
+    assert code == status
+    if code == 200:
+        assert json.loads(body)["results"]["bindings"] == []
+    assert fetch(live_server.url + "/health")[0] == 200
+    assert accepted == []
+
+
+@pytest.mark.parametrize("app", ["oxigraph", "rdflib"], indirect=True)
+def test_no_connection_in_process_either_engine(client, listener):
+    port, accepted = listener
+    for query in (f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+                  f"SELECT * FROM <http://127.0.0.1:{port}/a.ttl> WHERE {{ ?s ?p ?o }}",
+                  f"SELECT * FROM NAMED <http://127.0.0.1:{port}/a.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"):
+        assert client.get("/sparql?" + urlencode({"query": query})).status_code in (200, 403)
+    assert accepted == []
