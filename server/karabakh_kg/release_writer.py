@@ -16,9 +16,14 @@ from rdflib import BNode, Dataset, Graph, URIRef
 
 from karabakh_kg import releases
 
-# dump file suffix -> rdflib format; the quad formats keep the named graphs, the others hold the union.
-QUAD_DUMPS = {"trig": "trig", "nq": "nquads"}
-TRIPLE_DUMPS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "pretty-xml"}
+# dump file suffix -> format; the quad formats keep the named graphs, the others hold their union.
+QUAD_DUMPS = {"trig": pyoxigraph.RdfFormat.TRIG, "nq": pyoxigraph.RdfFormat.N_QUADS}
+TRIPLE_DUMPS = {
+    "ttl": pyoxigraph.RdfFormat.TURTLE,
+    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    "rdf": pyoxigraph.RdfFormat.RDF_XML,
+}
 DUMP_NAME = "karabakh-kg"
 
 
@@ -30,15 +35,21 @@ def write(
     base: str,
     extra: dict | None = None,
     prefixes: dict[str, str] | None = None,
+    files: dict[str, bytes] | None = None,
 ) -> releases.Release:
-    """Write `dataset` (named graphs only) as release `version` and make it current."""
+    """Write `dataset` (named graphs only) as release `version` and make it current.
+
+    `files` are extra artefacts (name -> bytes) written beside the dataset, e.g. the diagram.
+    """
     staged = releases.staging_dir(build_dir)
     try:
         dataset = _with_stable_bnodes(dataset, prefixes or {})
         nquads = _sorted_nquads(dataset)
         (staged / releases.DATASET).write_bytes(nquads)
         _write_store(staged / releases.STORE, staged / releases.DATASET)
-        _write_dumps(staged / releases.DUMPS, dataset)
+        _write_dumps(staged / releases.DUMPS, nquads, prefixes or {})
+        for name, content in (files or {}).items():
+            (staged / name).write_bytes(content)
         manifest = {
             "version": version,
             "base": base,
@@ -127,21 +138,28 @@ def _write_store(path: Path, nquads_file: Path) -> None:
     del store
 
 
-def _write_dumps(folder: Path, dataset: Dataset) -> None:
+def _write_dumps(folder: Path, nquads: bytes, prefixes: dict[str, str]) -> None:
+    """Every serialisation of the dataset, gzipped, written by Oxigraph from the sorted N-Quads."""
     folder.mkdir()
-    union = Graph()
-    for prefix, ns in dataset.namespaces():
-        union.bind(prefix, ns, override=True, replace=True)
-    for s, p, o, _ in dataset.quads((None, None, None, None)):
-        union.add((s, p, o))
+    quads = list(pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS))
+    triples, seen = [], set()
+    for quad in quads:
+        if quad.triple not in seen:
+            seen.add(quad.triple)
+            triples.append(quad.triple)
     for suffix, fmt in QUAD_DUMPS.items():
-        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", dataset.serialize(format=fmt, encoding="utf-8"), sort=fmt == "nquads")
+        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", pyoxigraph.serialize(quads, format=fmt, prefixes=_fit(prefixes, fmt)))
     for suffix, fmt in TRIPLE_DUMPS.items():
-        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", union.serialize(format=fmt, encoding="utf-8"), sort=fmt == "nt")
+        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", pyoxigraph.serialize(triples, format=fmt, prefixes=_fit(prefixes, fmt)))
 
 
-def _gzip(path: Path, data: bytes, sort: bool) -> None:
-    if sort:
-        data = b"\n".join(sorted({l for l in data.splitlines() if l.strip()})) + b"\n"
+def _fit(prefixes: dict[str, str], fmt) -> dict[str, str] | None:
+    """Prefixes for the formats that use them."""
+    if fmt in (pyoxigraph.RdfFormat.N_QUADS, pyoxigraph.RdfFormat.N_TRIPLES):
+        return None
+    return {p: ns for p, ns in sorted(prefixes.items()) if p}
+
+
+def _gzip(path: Path, data: bytes) -> None:
     with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
         out.write(data)

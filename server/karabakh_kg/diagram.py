@@ -1,0 +1,94 @@
+"""Draw the ontology's classes and properties with Graphviz (`dot`), generated, never by hand.
+
+`karabakh-kg diagram FILE.svg` writes the picture the README shows; the build also puts one in
+each release for the ontology's HTML documentation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from rdflib import Graph
+
+from karabakh_kg import query_files
+
+NS = "https://w3id.org/karabakh-kg/ontology#"
+
+
+def available() -> bool:
+    return shutil.which("dot") is not None
+
+
+def dot_source(ontology: Graph) -> str:
+    """The DOT text: own classes as boxes, sub-class edges, and domain→range property edges."""
+    lines = [
+        "digraph ontology {",
+        '  graph [rankdir=BT, fontname="Helvetica", fontsize=10, nodesep=0.25, ranksep=0.5];',
+        '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=8];',
+    ]
+    external: set[str] = set()
+    for row in ontology.query(query_files.load("diagram-classes", "build").text):
+        cls, label, sup = str(row.get("class")), str(row.label), row.get("super")
+        lines.append(f'  "{_short(cls)}" [label="{_esc(label)}"];')
+        if sup is not None:
+            lines.append(f'  "{_short(cls)}" -> "{_short(str(sup))}" [arrowhead=empty];')
+            if not str(sup).startswith(NS):
+                external.add(str(sup))
+    for iri in sorted(external):
+        lines.append(f'  "{_short(iri)}" [fillcolor="#f4f4f4", fontcolor="#555555", style="rounded,filled,dashed"];')
+    for row in ontology.query(query_files.load("diagram-properties", "build").text):
+        lines.append(
+            f'  "{_short(str(row.domain))}" -> "{_short(str(row.range))}" '
+            f'[label="{_esc(str(row.label))}", color="#1f5fa8", fontcolor="#1f5fa8", style=dashed];'
+        )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def svg(ontology: Graph) -> bytes:
+    """Render the diagram as SVG with `dot`."""
+    done = subprocess.run(["dot", "-Tsvg"], input=dot_source(ontology).encode("utf-8"), capture_output=True, timeout=60, check=True)
+    return done.stdout
+
+
+def _short(iri: str) -> str:
+    for prefix, ns in (("", NS), ("sem:", "http://semanticweb.cs.vu.nl/2009/11/sem/"), ("schema:", "https://schema.org/"),
+                       ("prov:", "http://www.w3.org/ns/prov#"), ("org:", "http://www.w3.org/ns/org#"),
+                       ("geo:", "http://www.opengis.net/ont/geosparql#"), ("oa:", "http://www.w3.org/ns/oa#")):
+        if iri.startswith(ns):
+            return prefix + iri[len(ns):]
+    return iri
+
+
+def _esc(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("output", type=Path, help="the SVG file to write (e.g. docs/img/ontology.svg)")
+    parser.add_argument("--dot", action="store_true", help="write the Graphviz source instead of SVG")
+
+
+def run(args: argparse.Namespace) -> int:
+    from karabakh_kg import sources
+
+    try:
+        ontology = sources.parse_all(sources.locate().ontology)
+    except Exception as err:  # noqa: BLE001
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if args.dot:
+        args.output.write_text(dot_source(ontology), encoding="utf-8")
+        return 0
+    if not available():
+        print("error: Graphviz `dot` is not installed (Debian: apt-get install graphviz)", file=sys.stderr)
+        return 2
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_bytes(svg(ontology))
+    print(f"wrote {args.output}")
+    return 0
