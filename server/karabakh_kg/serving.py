@@ -38,8 +38,15 @@ def check(settings: dict) -> releases.Release:
         process = context.Process(target=_try_open, args=(engine, child))
         process.start()
         child.close()
-        message = parent.recv() if parent.poll(30) else "the store did not open within 30 s"
+        try:
+            message = parent.recv() if parent.poll(30) else f"{release.store}: the store did not open within 30 s"
+        except (EOFError, OSError):
+            process.join(5)
+            message = (f"{release.store}: the Oxigraph store is corrupt (opening it crashed, exit code "
+                       f"{process.exitcode}); rebuild it")
         process.join(5)
+        if process.is_alive():
+            process.kill()
         if message:
             raise releases.ReleaseError(message)
     return release
