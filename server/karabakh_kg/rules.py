@@ -9,9 +9,10 @@ round joins only against the triples that are new since the previous round, so w
 in what is derived. The rule templates are the `.rq` files in `queries/rules/`; `{{name}}` marks a
 placeholder this module fills with an N-Triples term.
 
-Entry points: `reason(data, ontology_graph)` returns the inferred triples as an rdflib Graph (what
-the build calls for `--reasoner rules`); `reason_in_store(store, ...)` works on a pyoxigraph Store in
-place, for data too large to go through rdflib. Coverage and the differences from owlrl are listed
+Entry points: `closure(ontology, asserted)` has the contract of `reasoning.closure` (what the build
+calls for `--reasoner rules`); `reason(data, ontology_graph)` returns the inferred triples as an
+rdflib Graph; `reason_in_store(store, ...)` works on a pyoxigraph Store in place, for data too
+large to go through rdflib; `inconsistencies(store)` lists OWL 2 RL clashes. Coverage and the differences from owlrl are listed
 in docs/benchmarks.md ("The rules reasoner").
 """
 
@@ -216,9 +217,10 @@ def _chain_rules(rows: list[dict]) -> list[Rule]:
 
 
 def reason_in_store(store: ox.Store, sources: list, target: ox.NamedNode,
-                    max_rounds: int = 1000) -> Stats:
+                    max_rounds: int = 1000, check=None) -> Stats:
     """Write into graph `target` of `store` every non-noise triple OWL 2 RL derives from the
-    union of the `sources` graphs (ontology included); the sources are left untouched."""
+    union of the `sources` graphs (ontology included); the sources are left untouched.
+    `check(store)`, if given, runs on the closed working graph before it is dropped."""
     started = time.perf_counter()
     stats = Stats()
     for graph in (ALL, DELTA, NEW, target):
@@ -231,6 +233,8 @@ def reason_in_store(store: ox.Store, sources: list, target: ox.NamedNode,
     for rule in compiled:
         stats.rules[rule.name] = stats.rules.get(rule.name, 0) + 1
     stats.data_rounds = _fixpoint(store, compiled, target, max_rounds)
+    if check is not None:
+        check(store)
     for graph in (ALL, DELTA, NEW):
         store.update(render("step-drop", graph=graph))
     store.update(render("drop-noise", inferred=target))
@@ -239,12 +243,55 @@ def reason_in_store(store: ox.Store, sources: list, target: ox.NamedNode,
     return stats
 
 
+def inconsistencies(store: ox.Store) -> list[str]:
+    """The OWL 2 RL clashes in the working graph, worded like owlrl's, one line each."""
+    out = []
+    for row in _select(store, "clash-disjoint"):
+        out.append(f"Disjoint classes {row['c1'].value} and {row['c2'].value} have a common "
+                   f"individual {row['x'].value}")
+    for row in _select(store, "clash-nothing"):
+        out.append(f"{row['x']} is a member of owl:Nothing")
+    for row in _select(store, "clash-property"):
+        out.append(f"{row['x']} {row['p']} {row['y']} breaks an irreflexive or asymmetric property")
+    return out
+
+
+def closure(ontology: rdflib.Graph, asserted: rdflib.Graph):
+    """`reasoning.closure` with this reasoner: (useful inferred triples, dropped noise counts).
+
+    Same input selection (`reasoning.reasoner_input`), same noise filter (`reasoning.noise_kind`,
+    also applied in SPARQL by drop-noise.rq), and an inconsistent input raises the same
+    `InputError` naming the clashing resources.
+    """
+    from collections import Counter
+
+    from karabakh_kg import reasoning
+    from karabakh_kg.errors import InputError
+
+    work = reasoning.reasoner_input(ontology, asserted)
+    inferred, clashes = _reason(work, None, check=True)
+    if clashes:
+        raise InputError([f"inconsistent under OWL 2 RL: {c}" for c in clashes])
+    kept, dropped = rdflib.Graph(), Counter()
+    for triple in inferred:
+        kind = reasoning.noise_kind(triple)
+        if kind:
+            dropped[kind] += 1
+        else:
+            kept.add(triple)
+    return kept, dropped
+
+
 def reason(data, ontology_graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Return the triples OWL 2 RL adds to `data` plus `ontology_graph`, without owlrl's noise.
 
     `data` is an rdflib Graph or Dataset (every graph is read) or a pyoxigraph Store (its default
     graph and every named graph). Neither input is modified.
     """
+    return _reason(data, ontology_graph, check=False)[0]
+
+
+def _reason(data, ontology_graph, check: bool) -> tuple[rdflib.Graph, list[str]]:
     store = ox.Store()
     source = ox.NamedNode(WORK + "source")
     terms = _Terms()
@@ -255,11 +302,13 @@ def reason(data, ontology_graph: rdflib.Graph | None = None) -> rdflib.Graph:
         store.extend(terms.quad(t[0], t[1], t[2], source) for t in triples)
     if ontology_graph is not None:
         store.extend(terms.quad(s, p, o, source) for s, p, o in ontology_graph)
-    reason_in_store(store, [source], SCRATCH_INFERRED)
+    clashes: list[str] = []
+    reason_in_store(store, [source], SCRATCH_INFERRED,
+                    check=(lambda s: clashes.extend(inconsistencies(s))) if check else None)
     out = rdflib.Graph()
     for q in store.quads_for_pattern(None, None, None, SCRATCH_INFERRED):
         out.add((terms.back(q.subject), terms.back(q.predicate), terms.back(q.object)))
-    return out
+    return out, clashes
 
 
 class _Terms:
