@@ -36,6 +36,7 @@ test: setup system-deps build
 	$(BIN)/python -m pytest -q
 
 bench: build
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[bench]'
 	$(BIN)/python bench/run.py
 
 ## Re-pin every dependency after a change to pyproject.toml.
