@@ -339,3 +339,46 @@ def test_no_connection_in_process_either_engine(client, listener):
                   f"SELECT * FROM NAMED <http://127.0.0.1:{port}/a.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"):
         assert client.get("/sparql?" + urlencode({"query": query})).status_code in (200, 403)
     assert accepted == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_killed_web_worker_leaves_no_query_process_behind(live_server_factory, release_dir):
+    server = live_server_factory(release_dir, workers=1, threads=2, env={"KARABAKH_KG_QUERY_TIMEOUT": "30"})
+    def runaway():
+        try:
+            fetch(server.url + "/sparql?" + urlencode({"query": RUNAWAY}), timeout=60)
+        except (urllib.error.URLError, ConnectionError):
+            pass  # expected: its worker is killed under it
+
+    thread = threading.Thread(target=runaway, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    workers, children = [], []
+    while time.monotonic() < deadline and not children:  # wait until the runaway runs in a query process
+        workers = _descendants(server.process.pid)
+        children = [pid for w in workers for pid in _descendants(w)]
+        time.sleep(0.05)
+    assert children, "the runaway query never reached a query process"
+    worker = next(w for w in workers if children[0] in _descendants(w))
+    os.kill(worker, 9)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in children), "a query process outlived its web worker"
+    # gunicorn starts a new worker, which serves again
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            if fetch(server.url + "/sparql?" + urlencode({"query": PLACES}), timeout=5)[0] == 200:
+                break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.05)
+    else:
+        pytest.fail("the server did not recover after its worker was killed")

@@ -22,6 +22,8 @@ BLUEPRINTS = (
     "karabakh_kg.views.health:bp",
     "karabakh_kg.views.sparql:bp",
     "karabakh_kg.views.queries:bp",
+    "karabakh_kg.views.linked_data:bp",
+    "karabakh_kg.views.pages:bp",
 )
 
 access_log = logging.getLogger("karabakh_kg.access")
@@ -100,7 +102,8 @@ def _install_hooks(app: Flask) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         if (
-            response.status_code == 200
+            not getattr(response, "encoded", False)
+            and response.status_code == 200
             and not response.direct_passthrough
             and "Content-Encoding" not in response.headers
             and request.method != "HEAD"

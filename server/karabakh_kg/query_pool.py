@@ -24,10 +24,30 @@ log = logging.getLogger("karabakh_kg.query_pool")
 _CONTEXT = multiprocessing.get_context("fork")
 
 
+def _detach(conn) -> None:
+    """In a fresh child: let go of every inherited descriptor, and die with the parent.
+
+    Without this a child would keep the server's listening socket and its siblings' pipes open,
+    so it would never see its own pipe close when the web worker dies.
+    """
+    keep = conn.fileno()
+    os.closerange(3, keep)
+    os.closerange(keep + 1, 65536)
+    parent = os.getppid()
+
+    def watch() -> None:  # a runaway query never reads its pipe again: notice the parent's death here
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _serve(conn, engine: Engine) -> None:
     """Child process: open the engine, then answer jobs until the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _detach(conn)
     try:
         engine.open()
     except EngineError as err:

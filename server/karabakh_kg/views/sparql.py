@@ -105,11 +105,13 @@ def _not_modified(etag: str) -> bool:
 def _send(entry: Entry, status: int = 200) -> Response:
     gz = len(entry.body) >= current_app.config["GZIP_MIN_BYTES"] and request.accept_encodings["gzip"] > 0
     response = Response(entry.gzipped() if gz else entry.body, status=status, content_type=entry.content_type)
+    headers = response.headers
     if gz:
-        response.headers["Content-Encoding"] = "gzip"
-    response.vary.update(("Accept", "Accept-Encoding"))
-    response.headers["ETag"] = entry.etag
-    response.headers["X-Result-Rows"] = str(entry.rows)
+        headers["Content-Encoding"] = "gzip"
+    headers["Vary"] = "Accept, Accept-Encoding"
+    headers["ETag"] = entry.etag
+    headers["X-Result-Rows"] = str(entry.rows)
+    response.encoded = True  # tells the app's after_request hook not to look at the body again
     if entry.truncated:
         response.headers["X-Result-Truncated"] = "true"
         response.headers["X-Result-Limit"] = str(current_app.config["MAX_RESULT_ROWS"])
