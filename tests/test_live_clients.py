@@ -382,3 +382,30 @@ def test_killed_web_worker_leaves_no_query_process_behind(live_server_factory, r
             time.sleep(0.05)
     else:
         pytest.fail("the server did not recover after its worker was killed")
+
+
+def test_reload_swaps_the_dataset_whole(live_server_factory, make_release, tmp_path):
+    """`kill -HUP` on the master after a new build: new workers serve the new release, caches start empty."""
+    from conftest import ENDPOINT_TRIG, build_release
+
+    build_dir = make_release(ENDPOINT_TRIG)
+    server = live_server_factory(build_dir, workers=1, threads=2)
+    query = "/sparql?" + urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+    old_version = json.loads(fetch(server.url + "/health")[2])["version"]
+    assert json.loads(fetch(server.url + query)[2])["results"]["bindings"][0]["n"]["value"] == "77"
+    bigger = tmp_path / "bigger.trig"
+    bigger.write_text(ENDPOINT_TRIG.read_text(encoding="utf-8")
+                      + "\n<https://w3id.org/karabakh-kg/graph/asserted> { <https://w3id.org/karabakh-kg/id/x> a <https://w3id.org/karabakh-kg/ontology#Place> . }\n",
+                      encoding="utf-8")
+    build_release(bigger, build_dir)
+    os.kill(server.process.pid, 1)  # SIGHUP: gunicorn replaces its workers gracefully
+    deadline = time.monotonic() + 20
+    version = old_version
+    while time.monotonic() < deadline and version == old_version:
+        try:
+            version = json.loads(fetch(server.url + "/health", timeout=5)[2])["version"]
+        except (urllib.error.URLError, ConnectionError):
+            pass
+        time.sleep(0.05)
+    assert version != old_version
+    assert json.loads(fetch(server.url + query)[2])["results"]["bindings"][0]["n"]["value"] == "78"

@@ -102,6 +102,8 @@ BAD = [
     ("non-UTF-8 percent-encoding in URL", "get", "/sparql?query=ASK%7B%7D%FF", None, b"", 400, "UTF-8"),
     ("latin-1 charset", "post", "/sparql", "application/sparql-query; charset=ISO-8859-1", b"ASK {}", 400, "charset"),
     ("empty query", "get", "/sparql?query=", None, b"", 400, "parse error"),
+    ("relative default-graph-uri", "get", "/sparql?query=ASK%7B%7D&default-graph-uri=relative", None, b"", 400, "IRI"),
+    ("named-graph-uri with a space", "get", "/sparql?query=ASK%7B%7D&named-graph-uri=http%3A%2F%2Fa%20b", None, b"", 400, "IRI"),
     ("PUT", "put", "/sparql?query=ASK%7B%7D", None, b"", 405, "Method"),
     ("DELETE", "delete", "/sparql", None, b"", 405, "Method"),
 ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+from pyoxigraph import NamedNode
+
 from karabakh_kg.safety import UPDATE_REFUSED, Refused
 
 FORM = "application/x-www-form-urlencoded"
@@ -105,6 +107,12 @@ def parse(method: str, query_string: bytes, content_type: str | None, body: byte
             )
     else:
         raise Refused(405, f"Method {method} is not allowed here: use GET or POST.")
+    for name in ("default-graph-uri", "named-graph-uri"):
+        for iri in params.get(name, ()):
+            try:
+                NamedNode(iri)
+            except ValueError as err:
+                raise Refused(400, f"{name}={iri!r} is not an absolute IRI ({err}).") from None
     return QueryRequest(
         query=query,
         default_graphs=tuple(params.get("default-graph-uri", ())),
