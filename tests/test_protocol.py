@@ -88,7 +88,7 @@ def test_head_is_like_get_without_body(client):
 # --- malformed requests: 400 (or 405/413) with a text/plain explanation ------------------------
 
 BAD = [
-    ("no query in POST form", "post", "/sparql", FORM, b"default-graph-uri=x", 400, "query"),
+    ("no query in POST form", "post", "/sparql", FORM, b"default-graph-uri=http%3A%2F%2Fexample.org%2Fg", 400, "query"),
     ("duplicated query", "get", "/sparql?query=ASK%7B%7D&query=ASK%7B%7D", None, b"", 400, "2 times"),
     ("duplicated query across URL and form", "post", "/sparql?query=ASK%7B%7D", FORM, b"query=ASK%7B%7D", 400, "2 times"),
     ("query param and direct body", "post", "/sparql?query=ASK%7B%7D", "application/sparql-query", b"ASK{}", 400, "body"),
