@@ -178,3 +178,23 @@ def live_server_factory(tmp_path_factory):
 @pytest.fixture(scope="session")
 def live_server(live_server_factory, release_dir) -> LiveServer:
     return live_server_factory(release_dir)
+
+
+@pytest.fixture(scope="session")
+def kg_build(tmp_path_factory) -> Path:
+    """The real knowledge graph built from the project's own inputs, once per session."""
+    from karabakh_kg import build
+
+    build_dir = tmp_path_factory.mktemp("kg-build")
+    build.build(None, build_dir, force=True)
+    return build_dir
+
+
+@pytest.fixture(scope="session")
+def kg_store(kg_build):
+    """The real build's Oxigraph store, opened read-only (query with use_default_graph_as_union)."""
+    import pyoxigraph
+
+    from karabakh_kg import releases
+
+    return pyoxigraph.Store.read_only(str(releases.open_current(kg_build).store))

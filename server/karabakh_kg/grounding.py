@@ -78,7 +78,7 @@ def ground(facts: Graph, article: Article, iris: IRIs, fact_files: list[Path]) -
         start = text.find(exact) if exact else -1
         if start < 0:
             where = _where(fact_files, exact)
-            problems.append(f"{where}{resource.n3()}: quote not found verbatim in {article.path.name}: {exact!r}")
+            problems.append(f"{where}{resource.n3(facts.namespace_manager)}: quote not found verbatim in {article.path.name}: {exact!r}")
             continue
         by_resource.setdefault(resource, []).append((start, exact))
     if problems:

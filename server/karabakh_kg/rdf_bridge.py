@@ -42,3 +42,23 @@ def to_rdflib(term):
     if term.language:
         return Literal(term.value, lang=term.language)
     return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def to_oxigraph(term):
+    """One rdflib term as the equivalent Oxigraph term."""
+    if isinstance(term, URIRef):
+        return pyoxigraph.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return pyoxigraph.BlankNode(str(term))
+    if term.language:
+        return pyoxigraph.Literal(str(term), language=term.language)
+    if term.datatype:
+        return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(str(term.datatype)))
+    return pyoxigraph.Literal(str(term))
+
+
+def nquads(quads) -> bytes:
+    """N-Quads of (s, p, o, graph IRI) rdflib quads, one sorted line each, duplicates removed."""
+    ox = [pyoxigraph.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g)) for s, p, o, g in quads]
+    data = pyoxigraph.serialize(ox, format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    return b"\n".join(sorted({line for line in data.splitlines() if line.strip()})) + b"\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import BNode, Dataset, Graph, URIRef
 
-from karabakh_kg import releases
+from karabakh_kg import rdf_bridge, releases
 
 # dump file suffix -> format; the quad formats keep the named graphs, the others hold their union.
 QUAD_DUMPS = {"trig": pyoxigraph.RdfFormat.TRIG, "nq": pyoxigraph.RdfFormat.N_QUADS}
@@ -126,9 +126,8 @@ def _with_stable_bnodes(dataset: Dataset, prefixes: dict[str, str]) -> Dataset:
 
 
 def _sorted_nquads(dataset: Dataset) -> bytes:
-    data = dataset.serialize(format="nquads", encoding="utf-8")
-    lines = sorted({line for line in data.splitlines() if line.strip()})
-    return b"\n".join(lines) + b"\n"
+    return rdf_bridge.nquads((s, p, o, g.identifier) for g in dataset.graphs() if isinstance(g.identifier, URIRef)
+                             for s, p, o in g)
 
 
 def _write_store(path: Path, nquads_file: Path) -> None:

@@ -62,10 +62,10 @@ def validate(asserted: Graph, derived: Graph, shapes: Graph, ontology: Graph, fa
         union.bind(prefix, ns, override=False)
     problems = shacl_problems(asserted, shapes, ontology) + check_problems(union)
     if problems:
-        raise InputError([_locate(p, fact_files, data) for p in problems])
+        raise InputError([_locate(p, fact_files) for p in problems])
 
 
-def _locate(problem: str, fact_files: list[Path], data: Graph) -> str:
+def _locate(problem: str, fact_files: list[Path]) -> str:
     """Prefix `file:line: ` where the problem's node is defined in the curated facts."""
     node = problem.split(" ", 1)[0].rstrip(":")
     for path in fact_files:

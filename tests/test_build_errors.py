@@ -1,0 +1,126 @@
+"""Every broken input makes `karabakh-kg build` fail clearly (file:line or node), exit 1, previous build intact."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kg_helpers import copy_inputs, replace_in
+from karabakh_kg import cli, releases
+
+FACTS = Path("data/facts")
+
+
+@pytest.fixture(scope="module")
+def good_build(tmp_path_factory):
+    """A good build made once; each test breaks a copy of the inputs and builds into the same folder."""
+    build_dir = tmp_path_factory.mktemp("good") / "build"
+    assert cli.main(["build", "--build-dir", str(build_dir)]) == 0
+    return build_dir
+
+
+def build(capsys, source: Path, build_dir: Path) -> tuple[int, str]:
+    code = cli.main(["build", "--source", str(source), "--build-dir", str(build_dir)])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return code, captured.err
+
+
+def snapshot(build_dir: Path) -> tuple[str, bytes]:
+    current = releases.open_current(build_dir)
+    return current.version, current.dataset.read_bytes()
+
+
+def check_failed(capsys, tmp_path, good_build, *expected: str) -> str:
+    before = snapshot(good_build)
+    code, err = build(capsys, tmp_path / "src", good_build)
+    assert code == 1, err
+    for text in expected:
+        assert text in err, err
+    assert snapshot(good_build) == before, "a failed build must leave the current build untouched"
+    assert not [p for p in good_build.iterdir() if p.name.startswith(".staging-")], "staging left behind"
+    return err
+
+
+def test_turtle_syntax_error_names_file_line_and_column(capsys, tmp_path, good_build):
+    source = copy_inputs(tmp_path)
+    replace_in(source / FACTS / "events.ttl", 'rdfs:label "Ceasefire of 10 November 2020"@en ;',
+               'rdfs:label "Ceasefire of 10 November 2020@en ;')
+    err = check_failed(capsys, tmp_path, good_build, "events.ttl:", "Turtle syntax error")
+    line = next(n for n, l in enumerate((source / FACTS / "events.ttl").read_text().splitlines(), 1)
+                if "Ceasefire of 10 November 2020@en" in l)
+    assert f"events.ttl:{line}:" in err or f"events.ttl:{line + 1}:" in err
+
+
+def test_undeclared_prefix_is_a_syntax_error(capsys, tmp_path, good_build):
+    source = copy_inputs(tmp_path)
+    replace_in(source / FACTS / "events.ttl", "kgo:party kg:armenia", "kgx:party kg:armenia")
+    check_failed(capsys, tmp_path, good_build, "events.ttl:", "kgx")
+
+
+def test_quote_not_in_article_names_resource_and_quote(capsys, tmp_path, good_build):
+    source = copy_inputs(tmp_path)
+    replace_in(source / FACTS / "events.ttl", 'kgo:quote "Aghdam is ours!"', 'kgo:quote "Aghdam is ours !"')
+    check_failed(capsys, tmp_path, good_build, "kg:utterance-aghdam-is-ours", "quote not found verbatim", "'Aghdam is ours !'",
+                 "events.ttl:")
+
+
+def test_normalised_apostrophe_is_not_the_article(capsys, tmp_path, good_build):
+    source = copy_inputs(tmp_path)
+    replace_in(source / FACTS / "actors-and-regions.ttl", "outside Nagorno-Karabakh’s borders", "outside Nagorno-Karabakh's borders")
+    check_failed(capsys, tmp_path, good_build, "kg:aghdam", "quote not found verbatim")
+
+
+def test_shacl_violation_names_the_node(capsys, tmp_path, good_build):
+    source = copy_inputs(tmp_path)
+    replace_in(source / FACTS / "events.ttl", '    rdfs:label "Davit Tonoyan tenders his resignation"@en ;\n', "")
+    check_failed(capsys, tmp_path, good_build, "kg:tonoyan-resignation", "English rdfs:label")
+
+
+def test_violation_query_names_the_node(capsys, tmp_path, good_build):
+    source = copy_inputs(tmp_path)
+    replace_in(source / FACTS / "events.ttl", "kgo:agent kg:davit-tonoyan ;", "kgo:agentt kg:davit-tonoyan ;")
+    check_failed(capsys, tmp_path, good_build, "kgo:agentt", "undeclared-term-violation")
+
+
+def test_inconsistency_names_the_resources(capsys, tmp_path, good_build):
+    source = copy_inputs(tmp_path)
+    replace_in(source / FACTS / "actors-and-regions.ttl", "kg:ilham-aliyev a kgo:Person ;", "kg:ilham-aliyev a kgo:Person, kgo:Town ;")
+    check_failed(capsys, tmp_path, good_build, "inconsistent under OWL 2 RL", "ilham-aliyev")
+
+
+def test_missing_input_folder(capsys, tmp_path, good_build):
+    (tmp_path / "src").mkdir()
+    check_failed(capsys, tmp_path, good_build, "missing folder")
+
+
+def test_missing_article(capsys, tmp_path, good_build):
+    source = copy_inputs(tmp_path)
+    (source / "data" / "articles" / "2020-11-20-aghdam.txt").unlink()
+    check_failed(capsys, tmp_path, good_build, "no articles files found")
+
+
+def test_unwritable_output(capsys, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the build folder should be")
+    code, err = build(capsys, copy_inputs(tmp_path), blocker)
+    assert code == 1 and "cannot write the build" in err
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["build", "--no-such-flag"])
+    assert stop.value.code == 2
+
+
+def test_truncated_build_is_refused_on_open(tmp_path, good_build):
+    import shutil
+
+    copy = tmp_path / "b"
+    shutil.copytree(good_build, copy, symlinks=True)
+    dataset = releases.open_current(copy).dataset
+    os.truncate(dataset, dataset.stat().st_size // 2)
+    with pytest.raises(releases.ReleaseError, match="truncated"):
+        releases.open_current(copy)

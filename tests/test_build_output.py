@@ -1,0 +1,74 @@
+"""The build's output: four named graphs, deterministic bytes, noise dropped and counted."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pyoxigraph
+import pytest
+
+from karabakh_kg import build, releases
+from karabakh_kg.namespaces import DEFAULT
+
+
+def test_same_input_gives_byte_identical_output(kg_build, tmp_path):
+    again, fresh = build.build(None, tmp_path / "again", force=True)
+    first = releases.open_current(kg_build)
+    assert fresh
+    assert again.dataset.read_bytes() == first.dataset.read_bytes()
+    assert again.manifest == first.manifest
+    for dump in sorted(first.dumps.iterdir()):
+        assert (again.dumps / dump.name).read_bytes() == dump.read_bytes(), dump.name
+
+
+def test_unchanged_inputs_are_not_rebuilt(kg_build):
+    release, fresh = build.build(None, kg_build)
+    assert not fresh and release.version == releases.open_current(kg_build).version
+
+
+def test_named_graphs_and_manifest_counts(kg_build, kg_store):
+    manifest = releases.open_current(kg_build).manifest
+    assert set(manifest["graphs"]) == {"ontology", "asserted", "links", "inferred"}
+    for name, info in manifest["graphs"].items():
+        assert info["iri"] == str(DEFAULT.graph(name))
+        count = len(list(kg_store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(info["iri"]))))
+        assert count == info["triples"] > 0
+    assert len(list(kg_store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()))) == 0
+
+
+def test_noise_is_dropped_and_counted(kg_build, kg_store):
+    dropped = releases.open_current(kg_build).manifest["dropped"]
+    assert dropped["reflexive owl:sameAs"] > 0 and dropped["literal subject"] > 0
+    inferred = pyoxigraph.NamedNode(str(DEFAULT.graph("inferred")))
+    same_as = pyoxigraph.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
+    assert not list(kg_store.quads_for_pattern(None, same_as, None, inferred))
+    assert not [q for q in kg_store.quads_for_pattern(None, None, None, inferred) if isinstance(q.subject, pyoxigraph.BlankNode)]
+
+
+def test_inferred_graph_holds_only_new_triples(kg_store):
+    asserted = pyoxigraph.NamedNode(str(DEFAULT.graph("asserted")))
+    inferred = pyoxigraph.NamedNode(str(DEFAULT.graph("inferred")))
+    both = kg_store.query(f"ASK {{ GRAPH {asserted} {{ ?s ?p ?o }} GRAPH {inferred} {{ ?s ?p ?o }} }}")
+    assert not both
+
+
+@pytest.mark.parametrize("suffix", ["ttl", "nt", "jsonld", "rdf", "trig", "nq"])
+def test_dumps_parse(kg_build, suffix):
+    fmt = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml", "trig": "trig", "nq": "nquads"}[suffix]
+    data = gzip.decompress((releases.open_current(kg_build).dumps / f"karabakh-kg.{suffix}.gz").read_bytes())
+    parsed = list(pyoxigraph.parse(data, format={"ttl": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+                                                 "jsonld": pyoxigraph.RdfFormat.JSON_LD, "rdf": pyoxigraph.RdfFormat.RDF_XML,
+                                                 "trig": pyoxigraph.RdfFormat.TRIG, "nq": pyoxigraph.RdfFormat.N_QUADS}[suffix]))
+    assert len(parsed) > 4000, fmt
+
+
+def test_links_are_kept_out_of_reasoning(kg_store):
+    inferred = pyoxigraph.NamedNode(str(DEFAULT.graph("inferred")))
+    wikidata = kg_store.query(f'ASK {{ GRAPH {inferred} {{ ?s ?p ?o FILTER(STRSTARTS(STR(?o), "http://www.wikidata.org/")) }} }}')
+    assert not wikidata
+
+
+def test_manifest_is_json_with_article_checksum(kg_build):
+    manifest = json.loads((releases.open_current(kg_build).path / "manifest.json").read_text())
+    assert len(manifest["article"]["sha256"]) == 64 and manifest["article"]["characters"] == 2925
