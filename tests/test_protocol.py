@@ -137,6 +137,22 @@ def test_long_query_refused(app, make_app):
     assert r.status_code == 413 and "200" in r.get_data(as_text=True)
 
 
+def test_deep_nesting_refused_before_parsing(client):
+    deep = "SELECT * WHERE " + "{" * 150 + " ?s ?p ?o " + "}" * 150
+    r = get(client, deep)
+    assert r.status_code == 400 and "deep" in r.get_data(as_text=True)
+    fine = "SELECT * WHERE " + "{" * 20 + " ?s ?p ?o " + "}" * 20 + " LIMIT 1"
+    assert get(client, fine).status_code == 200
+
+
+def test_engine_crash_is_a_clear_400_and_the_server_goes_on(app, make_app):
+    crashing = make_app(ENGINE=engine_of(app), MAX_QUERY_LENGTH=300_000, QUERY_PROCESSES=1)
+    c = crashing.test_client()
+    r = c.post("/sparql", data=("ASK { FILTER(" + "1 + " * 30000 + "1) }").encode(), content_type="application/sparql-query")
+    assert r.status_code == 400 and "simplify" in r.get_data(as_text=True)
+    assert c.get("/sparql?" + urlencode({"query": PLACES})).status_code == 200
+
+
 def test_big_body_refused(app, make_app):
     app = make_app(MAX_BODY_BYTES=1000, ENGINE=engine_of(app))
     r = app.test_client().post("/sparql", data=b"ASK {}" + b" " * 5000, content_type="application/sparql-query")

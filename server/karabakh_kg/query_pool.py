@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 
-from karabakh_kg.engines import Engine, EngineError, Job, QueryError, QueryTimeout
+from karabakh_kg.engines import Engine, EngineError, Job, QueryError, QueryTimeout, syntax_error
 
 log = logging.getLogger("karabakh_kg.query_pool")
 
@@ -60,6 +60,8 @@ def _serve(conn, engine: Engine) -> None:
         except (EOFError, OSError):
             return
         try:
+            if job.form is None:
+                raise syntax_error(job.query)
             reply = ("ok", engine.execute(job))
         except QueryError as err:
             reply = ("query", str(err))
@@ -171,6 +173,14 @@ class QueryPool:
             status, payload = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as err:
             self._discard(worker)
+            code = worker.process.exitcode
+            if worker.ready and code is not None and code < 0:
+                # The engine crashed on this query (pyoxigraph aborts on some pathological
+                # queries rather than raising); the server itself is fine.
+                raise QueryError(
+                    f"The query engine stopped while evaluating this query (signal {-code}): the query is "
+                    "probably too deeply nested or has too long an expression; simplify it."
+                ) from None
             raise EngineError(f"a query process failed ({type(err).__name__})") from None
         except (QueryTimeout, EngineError):
             if worker in self._all and not worker.ready:
@@ -224,6 +234,8 @@ class InlineRunner:
         pass
 
     def run(self, job: Job) -> object:
+        if job.form is None:
+            raise syntax_error(job.query)
         return self.engine.execute(job)
 
     def close(self) -> None:

@@ -70,12 +70,36 @@ def keywords(text: str):
             yield match.group().upper()
 
 
-def analyse(query: str) -> QueryInfo:
-    """Classify a query and refuse updates and SERVICE (raises Refused)."""
+OPENING = frozenset("{([")
+CLOSING = frozenset("})]")
+
+
+def analyse(query: str, max_depth: int = 100) -> QueryInfo:
+    """Classify a query and refuse updates, SERVICE and deep nesting (raises Refused).
+
+    Nesting is limited because a few hundred nested groups or brackets can exhaust the parser's
+    stack in the engine (pyoxigraph crashes rather than raising).
+    """
     form: str | None = None
     dataset = False
     first = True
-    for word in keywords(query):
+    depth = 0
+    for match in _TOKEN.finditer(query):
+        kind = match.lastgroup
+        if kind == "punct":
+            char = match.group()
+            if char in OPENING:
+                depth += 1
+                if depth > max_depth:
+                    line = query.count("\n", 0, match.start()) + 1
+                    raise Refused(400, f"The query nests groups or brackets more than {max_depth} deep "
+                                       f"(at line {line}); simplify it.")
+            elif char in CLOSING:
+                depth -= 1
+            continue
+        if kind != "word":
+            continue
+        word = match.group().upper()
         if word == "SERVICE":
             raise Refused(
                 403,

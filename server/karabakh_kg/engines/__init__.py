@@ -16,7 +16,8 @@ Writing an engine (for example `engines/remote.py`):
   enforce `job.timeout` itself (raise `QueryTimeout`);
 - `prepare()` runs once in the web worker before any worker process is forked (load shared,
   read-only state there); `open()` runs in the process that evaluates (open stores, sessions);
-- `execute(job)` returns `results.Rendered` (use `results.solutions/boolean/triples`, which also
+- `execute(job)` is only called with `job.form` set (a job without a form is a syntax check,
+  answered by `syntax_error` before it reaches the engine); it returns `results.Rendered` (use `results.solutions/boolean/triples`, which also
   apply `job.max_rows`), or raises `QueryError` (a user error, 400, with the parser's message and
   position) / `QueryTimeout` / `EngineError` (the engine failed, 502/500);
 - the dataset is `job.default_graphs` / `job.named_graphs` when given (protocol parameters,
@@ -40,7 +41,7 @@ class Job:
     """One query to evaluate and the format to write the answer in."""
 
     query: str
-    form: str  # SELECT, ASK, CONSTRUCT, DESCRIBE (from safety.analyse)
+    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE (from safety.analyse); None: only check the syntax
     format: str  # a conneg.Format key
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
@@ -108,6 +109,23 @@ def create(spec: str, release: Release, settings: dict[str, Any]) -> Engine:
             raise
         raise ValueError(f"engine {name!r} is not available in this installation") from None
     return getattr(module, class_name)(release, spec, settings)
+
+
+def syntax_error(query: str) -> QueryError:
+    """The parser's complaint about a text that is not a query (a QueryError to raise).
+
+    Runs pyoxigraph's parser on an empty in-memory store; call it where a crash is contained
+    (a query process), never in a web worker.
+    """
+    import pyoxigraph
+
+    try:
+        pyoxigraph.Store().query(query)
+    except SyntaxError as err:
+        return QueryError(f"Query parse error: {err}")
+    except OSError:
+        pass
+    return QueryError("Not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK.")
 
 
 def prefixes(base: str) -> dict[str, str]:

@@ -11,7 +11,6 @@ import functools
 import hashlib
 import logging
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, render_template, request
 
 from karabakh_kg import conneg, protocol, safety, service_description
@@ -60,30 +59,13 @@ def error(status: int, message: str) -> Response:
 
 
 @functools.lru_cache(maxsize=4096)
-def _analyse_cached(query: str) -> safety.QueryInfo:
-    return safety.analyse(query)
+def _analyse_cached(query: str, max_depth: int) -> safety.QueryInfo:
+    return safety.analyse(query, max_depth)
 
 
-def _analyse(query: str) -> safety.QueryInfo:
+def _analyse(query: str, max_depth: int) -> safety.QueryInfo:
     """The lexer's verdict, remembered for short queries (the repeated ones)."""
-    return _analyse_cached(query) if len(query) <= 8192 else safety.analyse(query)
-
-
-_syntax_store = None
-
-
-def _syntax_error(query: str) -> str | None:
-    """pyoxigraph's message for a text the lexer could not classify (None if it parses)."""
-    global _syntax_store
-    if _syntax_store is None:
-        _syntax_store = ox.Store()
-    try:
-        _syntax_store.query(query)
-    except SyntaxError as err:
-        return f"Query parse error: {err}"
-    except OSError:
-        return None
-    return None
+    return _analyse_cached(query, max_depth) if len(query) <= 8192 else safety.analyse(query, max_depth)
 
 
 def _etag(version: str, parts: tuple) -> str:
@@ -136,11 +118,17 @@ def answer(query: str, default_graphs=(), named_graphs=(), format_param: str | N
     g.query_hash = digest(query)
     try:
         safety.check_length(query, settings["MAX_QUERY_LENGTH"])
-        info = _analyse(query)
+        info = _analyse(query, settings["MAX_QUERY_DEPTH"])
     except Refused as err:
         return error(err.status, err.message)
-    if info.form is None:
-        return error(400, _syntax_error(query) or "Not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK.")
+    if info.form is None:  # not a query: let the parser say where, in a query process
+        try:
+            st.runner.run(Job(query=query, form=None, format="json", timeout=settings["QUERY_TIMEOUT"]))
+        except QueryError as err:
+            return error(400, str(err))
+        except (QueryTimeout, EngineError):
+            pass
+        return error(400, "Not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK.")
     try:
         fmt = conneg.negotiate(
             request.headers.get("Accept"), info.kind, format_param, extra=() if format_param else HTML_FORMATS
