@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 APT_PACKAGES := default-jre-headless libapache-jena-java chromium graphviz
 
-.PHONY: setup system-deps build serve test bench lock check clean diagram
+.PHONY: setup system-deps build serve test bench lock check clean diagram screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,6 +45,10 @@ lock:
 
 diagram: build
 	$(BIN)/karabakh-kg diagram docs/ontology-diagram.svg
+
+## The README's screenshots (docs/img/resource-page.png, docs/img/timeline.png), taken by the browser test.
+screenshots: setup system-deps build
+	SCREENSHOTS_DIR=docs/img $(BIN)/python -m pytest -q tests/test_browser.py
 
 clean:
 	rm -rf build

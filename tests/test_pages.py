@@ -193,3 +193,28 @@ def test_any_public_base_maps_onto_this_server(tmp_path, make_ld_app):
         if href.startswith("/"):
             assert client.get(href.split("#")[0], follow_redirects=True).status_code == 200, href
     assert urlsplit(client.get(f"/id/{RESOURCE}").headers["Location"]).path == f"/doc/{RESOURCE}"
+
+
+# --- documentation that cannot drift ------------------------------------------------------------
+
+def _linked_data_section() -> str:
+    from ld_helpers import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "\n## Linked data\n" in text
+    return text.split("\n## Linked data\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_every_linked_data_route_is_documented(ld_apps):
+    section = _linked_data_section()
+    rules = [r for r in ld_apps("oxigraph").url_map.iter_rules() if r.endpoint.split(".")[0] in ("linked_data", "pages")]
+    assert len(rules) >= 12
+    for rule in rules:
+        documented = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
+        assert f"`{documented}" in section, rule.rule
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "ntriples", "jsonld", "rdfxml", "trig", "nquads", "html"])
+def test_void_in_every_documented_format(ld_client, fmt):
+    response = ld_client.get(f"/.well-known/void?format={fmt}")
+    assert response.status_code == 200

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, XSD
 
 from karabakh_kg import conneg
@@ -185,8 +185,10 @@ def graph(figs: Figures, base: str) -> Graph:
     return g
 
 
+# The description is one graph: as TriG it is Turtle (triples in the default graph), as N-Quads it is
+# N-Triples (quads without a graph name); both are valid documents of those formats.
 RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml",
-                  "trig": "trig", "nquads": "nquads"}
+                  "trig": "turtle", "nquads": "nt"}
 
 
 def serialize(g: Graph, fmt_key: str) -> bytes:

@@ -1,0 +1,119 @@
+"""Real linked-data consumers follow our IRIs on a live server: rdflib, owlready2, HermiT, Jena."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+from rdflib.namespace import OWL, RDF
+
+from ld_helpers import RESOURCE, http_get, parse_rdf, run
+
+pytest_plugins = ["ld_support"]
+pytestmark = pytest.mark.live
+
+
+def _version_url(server, published) -> str:
+    version = published.graph("ontology").value(rdflib.URIRef(published.base + "ontology"), OWL.versionIRI)
+    return server.url + "/" + str(version)[len(published.base):]
+
+
+# --- rdflib -------------------------------------------------------------------------------------
+
+def test_rdflib_parses_a_resource_iri_through_the_303(ld_live, published):
+    url = f"{ld_live.url}/id/{RESOURCE}"
+    status, headers, _ = http_get(url, accept="text/turtle", follow=False)
+    assert status == 303 and headers["Location"] == f"{ld_live.url}/doc/{RESOURCE}.ttl"
+    graph = parse_rdf(url)
+    iri = published.iri(RESOURCE)
+    assert {(p, o) for p, o in graph.predicate_objects(iri)} == {(p, o) for s, p, o in published.union() if s == iri}
+
+
+@pytest.mark.parametrize("which", ["ontology", "version"])
+def test_rdflib_parses_the_ontology_and_its_version_iri(ld_live, published, which):
+    url = f"{ld_live.url}/ontology" if which == "ontology" else _version_url(ld_live, published)
+    assert http_get(url, accept=None)[1]["Content-Type"].startswith("application/rdf+xml")
+    assert isomorphic(parse_rdf(url), published.graph("ontology"))
+
+
+# --- owlready2 (no Accept header at all) ------------------------------------------------------------
+
+def test_owlready2_loads_the_ontology_by_url(ld_live, published):
+    pytest.importorskip("owlready2")
+    script = (
+        "import sys, owlready2\n"
+        "onto = owlready2.get_ontology(sys.argv[1]).load()\n"
+        "print(len(list(onto.classes())), len(list(onto.object_properties())))\n"
+    )
+    done = run(sys.executable, "-c", script, f"{ld_live.url}/ontology", timeout=120)
+    assert done.returncode == 0, done.stderr
+    classes, properties = map(int, done.stdout.split())
+    own = published.base + "ontology#"
+    onto = published.graph("ontology")
+    assert classes >= len({c for c in onto.subjects(RDF.type, OWL.Class) if str(c).startswith(own)})
+    assert properties >= len({p for p in onto.subjects(RDF.type, OWL.ObjectProperty) if str(p).startswith(own)})
+
+
+# --- HermiT (the OWL API, as in Protégé) ----------------------------------------------------------------
+
+@pytest.mark.java
+@pytest.mark.parametrize("which", ["ontology", "version"])
+def test_hermit_loads_the_ontology_by_url_and_finds_it_consistent(ld_live, published, hermit_jar, which):
+    url = f"{ld_live.url}/ontology" if which == "ontology" else _version_url(ld_live, published)
+    # xsd:date is not in the OWL 2 datatype map, and the ontology uses it in ranges: HermiT must be told
+    # to ignore such datatypes (Protégé's HermiT plug-in has the same switch).
+    done = run("java", "-jar", str(hermit_jar), "-k", "--ignoreUnsupportedDatatypes", url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "owl#Thing is satisfiable" in done.stdout, done.stdout + done.stderr[-2000:]
+    assert "Exception" not in done.stderr
+    unsatisfiable = run("java", "-jar", str(hermit_jar), "-U", "--ignoreUnsupportedDatatypes", url)
+    assert unsatisfiable.returncode == 0, unsatisfiable.stderr[-2000:]
+    named = [line.strip() for line in unsatisfiable.stdout.splitlines()[1:] if line.strip()]
+    assert named == ["owl:Nothing"], unsatisfiable.stdout
+
+
+@pytest.mark.java
+def test_hermit_reports_a_missing_version(ld_live, hermit_jar):
+    done = run("java", "-jar", str(hermit_jar), "-k", f"{ld_live.url}/ontology/0.0.0-nope")
+    assert "FileNotFoundException" in done.stderr  # our 404, seen by the OWL API
+
+
+# --- Apache Jena --------------------------------------------------------------------------------------
+
+def _arq(jena_cp, url: str, query: str, tmp_path) -> subprocess.CompletedProcess:
+    path = tmp_path / "q.rq"
+    path.write_text(query, encoding="utf-8")
+    return run("java", "-cp", jena_cp, "arq.sparql", "--data", url, "--query", str(path), "--results", "json")
+
+
+@pytest.mark.java
+def test_jena_reads_a_resource_iri_through_the_303(ld_live, published, jena_cp, tmp_path):
+    iri = published.iri(RESOURCE)
+    done = _arq(jena_cp, f"{ld_live.url}/id/{RESOURCE}", f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}", tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json.loads(done.stdout)["results"]["bindings"]
+    expected = {(str(p), str(o)) for s, p, o in published.union() if s == iri}
+    assert {(r["p"]["value"], r["o"]["value"]) for r in rows} == expected
+
+
+@pytest.mark.java
+def test_jena_reads_the_ontology(ld_live, published, jena_cp, tmp_path):
+    query = "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT ?o ?v WHERE { ?o a owl:Ontology ; owl:versionIRI ?v }"
+    done = _arq(jena_cp, f"{ld_live.url}/ontology", query, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json.loads(done.stdout)["results"]["bindings"]
+    assert [r["o"]["value"] for r in rows] == [published.base + "ontology"]
+
+
+# --- the VoID, as a crawler reads it ------------------------------------------------------------------
+
+def test_void_is_found_at_the_well_known_address(ld_live, published):
+    graph = parse_rdf(f"{ld_live.url}/.well-known/void")
+    void = rdflib.Namespace("http://rdfs.org/ns/void#")
+    dataset = rdflib.URIRef(published.base + ".well-known/void#dataset")
+    assert int(graph.value(dataset, void.triples)) == len(published.union())
+    assert str(graph.value(dataset, void.sparqlEndpoint)) == published.base + "sparql"
