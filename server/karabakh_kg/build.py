@@ -87,11 +87,12 @@ def assemble(src: sources.Sources, iris: IRIs) -> tuple[Dataset, dict]:
     bounds = derive(asserted, "time-bounds-instants")
     bounds += derive(asserted + bounds, "time-bounds-intervals")
 
-    validation.validate(_with_prefixes(asserted, facts), bounds, shapes, ontology, src.facts)
-    external = Graph()
-    if src.links and src.ids:
-        external = links.build_links(src.links[0], src.ids[0], iris, set(facts.subjects()))
-    inferred, dropped = reasoning.closure(ontology, asserted + bounds)
+    with reasoning.Background(ontology, asserted + bounds) as reasoner:
+        validation.validate(_with_prefixes(asserted, facts), bounds, shapes, ontology, src.facts)
+        external = Graph()
+        if src.links and src.ids:
+            external = links.build_links(src.links[0], src.ids[0], iris, set(facts.subjects()))
+        inferred, dropped = reasoner.result()
     inferred += bounds
     for triple in asserted:
         inferred.remove(triple)

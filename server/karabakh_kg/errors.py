@@ -8,6 +8,9 @@ class InputError(Exception):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
 
+    def __reduce__(self):  # keep the list of problems when raised in a worker process
+        return (type(self), (self.problems,))
+
 
 class OutputError(Exception):
     """The build could not be written (e.g. the build folder is not writable): exit code 1."""

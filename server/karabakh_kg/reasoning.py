@@ -8,7 +8,9 @@ resources.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import Counter
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import owlrl
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
@@ -88,3 +90,38 @@ def _raise_on_inconsistency(work: Graph) -> None:
     )
     if problems:
         raise InputError([f"inconsistent under OWL 2 RL: {p}" for p in problems])
+
+
+_FORKED_INPUT: tuple[Graph, Graph] | None = None
+
+
+def _closure_in_child() -> tuple[bytes, Counter]:
+    inferred, dropped = closure(*_FORKED_INPUT)
+    return inferred.serialize(format="nt", encoding="utf-8"), dropped
+
+
+class Background:
+    """owlrl's closure in a forked process, so the build validates while it reasons (2 cores)."""
+
+    def __init__(self, ontology: Graph, asserted: Graph):
+        global _FORKED_INPUT
+        _FORKED_INPUT = (ontology, asserted)  # inherited by the forked child, never pickled
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        self._future: Future = self._pool.submit(_closure_in_child)
+        _FORKED_INPUT = None
+
+    def result(self) -> tuple[Graph, Counter]:
+        data, dropped = self._future.result()
+        inferred = Graph()
+        inferred.parse(data=data, format="nt")
+        return inferred, dropped
+
+    def __enter__(self) -> "Background":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._future.cancel()
+        for process in list(getattr(self._pool, "_processes", {}).values()):
+            if process.is_alive() and exc[0] is not None:
+                process.kill()
+        self._pool.shutdown(wait=True, cancel_futures=True)
