@@ -453,12 +453,28 @@ def test_etag_and_conditional_get(client, app):
     assert other_format.status_code == 200 and other_format.headers["ETag"] != etag
 
 
-def test_cache_hit_gives_same_answer(client, app):
-    cache = app.extensions["karabakh_kg"].cache
-    first = get(client, PLACES)
-    hits = cache.hits
-    second = get(client, PLACES)
-    assert cache.hits == hits + 1 and first.data == second.data
+def test_cache_hit_gives_same_answer(client, app, caplog):
+    with caplog.at_level("INFO", logger="karabakh_kg.access"):
+        first = get(client, PLACES, {"Origin": "https://example.org"})
+        second = get(client, PLACES, {"Origin": "https://example.org"})  # the same raw request: replayed
+        third = get(client, PLACES, {"Accept": "application/sparql-results+json"})  # same answer, other request
+    caches = [json.loads(r.getMessage())["cache"] for r in caplog.records if r.name == "karabakh_kg.access"]
+    assert caches == ["miss", "fast", "hit"]
+    assert first.data == second.data == third.data
+    assert dict(first.headers) == dict(second.headers)
+    assert second.headers["Access-Control-Allow-Origin"] == "*" and second.headers["ETag"]
+
+
+def test_fast_path_never_replays_errors_or_conditional_requests(client, caplog):
+    with caplog.at_level("INFO", logger="karabakh_kg.access"):
+        for _ in range(2):
+            assert get(client, "SELECT * WHERE { ?s ?p }").status_code == 400
+        etag = get(client, PLACES).headers["ETag"]
+        for _ in range(2):
+            assert get(client, PLACES, {"If-None-Match": etag}).status_code == 304
+        assert client.head("/sparql?" + urlencode({"query": PLACES})).data == b""
+    caches = [json.loads(r.getMessage())["cache"] for r in caplog.records if r.name == "karabakh_kg.access"]
+    assert caches == ["miss", "miss", "miss", "304", "304", "hit"]  # the 400 is evaluated again, never replayed
 
 
 def test_gzip_for_large_answers(client):

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from karabakh_kg import config, engines, releases
 from karabakh_kg.cache import LRUCache
+from karabakh_kg.fastpath import FastPath
 from karabakh_kg.query_pool import InlineRunner, QueryPool
 
 # The routes, one blueprint per area, registered in this order. Add yours with one line.
@@ -73,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         module_name, _, attr = spec.partition(":")
         app.register_blueprint(getattr(importlib.import_module(module_name), attr))
     _install_hooks(app)
+    app.extensions["karabakh_kg_fastpath"] = app.wsgi_app = FastPath(app.wsgi_app, state.cache, settings["ACCESS_LOG"])
     return app
 
 
@@ -116,7 +118,7 @@ def _install_hooks(app: Flask) -> None:
                 response.headers["Content-Encoding"] = "gzip"
             response.vary.add("Accept-Encoding")
         if log_enabled:
-            _log(response)
+            request.environ["karabakh_kg.log"] = _log(response)
         return response
 
     @app.errorhandler(HTTPException)
@@ -132,7 +134,7 @@ def _install_hooks(app: Flask) -> None:
         return text_response(500, "500 Internal Server Error: the error was logged.")
 
 
-def _log(response: Response) -> None:
+def _log(response: Response) -> dict:
     started = getattr(g, "started", None)
     record = {
         "method": request.method,
@@ -147,3 +149,4 @@ def _log(response: Response) -> None:
         "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
     }
     access_log.info(json.dumps(record, separators=(",", ":")))
+    return record

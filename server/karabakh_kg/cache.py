@@ -45,6 +45,7 @@ class LRUCache:
         self.capacity = entries
         self.max_bytes = max_bytes
         self._data: OrderedDict = OrderedDict()
+        self._raw: OrderedDict = OrderedDict()  # raw request -> response, for fastpath.FastPath
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -70,9 +71,22 @@ class LRUCache:
             while len(self._data) > self.capacity:
                 self._data.popitem(last=False)
 
+    def get_raw(self, k):
+        """A finished response remembered by the fast path (see fastpath.py), or None."""
+        return self._raw.get(k)
+
+    def put_raw(self, k, response: tuple) -> None:
+        if self.capacity <= 0 or len(response[2]) > self.max_bytes:
+            return
+        with self._lock:
+            self._raw[k] = response
+            while len(self._raw) > self.capacity:
+                self._raw.popitem(last=False)
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._raw.clear()
 
     def __len__(self) -> int:
         return len(self._data)

@@ -94,6 +94,8 @@ def _send(entry: Entry, status: int = 200) -> Response:
     headers["ETag"] = entry.etag
     headers["X-Result-Rows"] = str(entry.rows)
     response.encoded = True  # tells the app's after_request hook not to look at the body again
+    if status == 200:  # the same raw GET may be answered again by the fast path (fastpath.py)
+        request.environ["karabakh_kg.replayable"] = True
     if entry.truncated:
         response.headers["X-Result-Truncated"] = "true"
         response.headers["X-Result-Limit"] = str(current_app.config["MAX_RESULT_ROWS"])

@@ -1,0 +1,75 @@
+"""Answer a repeated GET straight from memory, before Flask builds a request.
+
+A finished answer is remembered under the exact raw request that produced it (path, query
+string, Accept, whether gzip is accepted). The same raw request on the same app (one dataset
+version) must get the same bytes, so replaying them is correct by construction, and it skips
+routing, parameter parsing and negotiation, which dominate the cost of a cached answer.
+Conditional requests (If-None-Match), HEAD, POST and anything not remembered go through Flask.
+The remembered responses live in the app's result cache (`cache.LRUCache`), so clearing the
+cache clears them too. A view opts in for a deterministic 200 answer by setting
+`request.environ["karabakh_kg.replayable"] = True` (the SPARQL answers do).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+access_log = logging.getLogger("karabakh_kg.access")
+
+
+def raw_key(environ) -> tuple | None:
+    """The raw-request key of a WSGI environ, or None when the request may not be replayed."""
+    if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ:
+        return None
+    encoding = environ.get("HTTP_ACCEPT_ENCODING", "")
+    return (
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        environ.get("HTTP_ACCEPT", ""),
+        encoding,
+    )
+
+
+class FastPath:
+    """WSGI middleware replaying the responses remembered in `cache`."""
+
+    def __init__(self, wsgi_app, cache, log_enabled: bool):
+        self.wsgi_app = wsgi_app
+        self.cache = cache
+        self.log_enabled = log_enabled
+
+    def __call__(self, environ, start_response):
+        key = raw_key(environ)
+        hit = self.cache.get_raw(key) if key is not None else None
+        if hit is None:
+            if key is None:
+                return self.wsgi_app(environ, start_response)
+            return self._through(key, environ, start_response)
+        started = time.perf_counter()
+        status, headers, body, record = hit
+        start_response(status, headers)
+        if self.log_enabled:
+            line = {**record, "cache": "fast", "ms": round((time.perf_counter() - started) * 1000, 3)}
+            access_log.info(json.dumps(line, separators=(",", ":")))
+        return [body]
+
+    def _through(self, key, environ, start_response):
+        """Let Flask answer, and remember the final response if the view marked it replayable."""
+        seen = {}
+
+        def capture(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, list(headers)
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        body = self.wsgi_app(environ, capture)
+        if not environ.get("karabakh_kg.replayable") or not seen.get("status", "").startswith("200"):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        self.cache.put_raw(key, (seen["status"], seen["headers"], data, environ.get("karabakh_kg.log") or {}))
+        return [data]
