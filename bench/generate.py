@@ -34,6 +34,11 @@ WORDS = ("Aghdam", "Kalbajar", "Lachin", "Shusha", "Karabakh", "Ganja", "Tovuz",
          "Jabrayil", "Zangilan", "Qubadli", "Khojavend", "Tartar", "Barda", "Goris", "Sisian")
 
 
+NAMED = {("country", 0): "azerbaijan", ("country", 1): "armenia", ("country", 2): "russia",
+         ("district", 0): "aghdam", ("person", 0): "ilham-aliyev", ("ceasefire", 0): "ceasefire",
+         ("event", 0): "aghdam-handover"}
+
+
 def _iri(value: str) -> str:
     return f"<{value}>"
 
@@ -53,6 +58,7 @@ class Generator:
         self.rng = random.Random(seed)
         self.lines: list[str] = []
         self.mentions = 0
+        self.ceasefires: set[int] = set()
 
     def t(self, s: str, p: str, o: str) -> None:
         self.lines.append(f"{s} {p} {o} .")
@@ -61,23 +67,37 @@ class Generator:
         return _iri(KGO + term)
 
     def node(self, kind: str, n: int) -> str:
-        return _iri(f"{KG}{kind}-{n}")
+        """`kind-n`, except that the first entities carry the article's names (the competency
+        queries name Azerbaijan, Aghdam, Aliyev, the ceasefire), which become hubs at scale."""
+        return _iri(KG + NAMED.get((kind, n), f"{kind}-{n}"))
 
     def typed(self, node: str, cls: str, label: str) -> None:
         self.t(node, _iri(RDF_TYPE), self.kgo(cls))
         self.t(node, _iri(LABEL), _lit(label, lang="en"))
 
     def mention(self, node: str, quote: str, article: str) -> None:
-        """A mention like the build's: the exact quote, its offsets, the article it is in."""
+        """A mention in the build's shape: Web Annotation with quote and position selectors."""
         self.mentions += 1
-        m = _iri(f"{node[1:-1]}/mention/{self.mentions}")
+        m = f"{node[1:-1]}/mention/{self.mentions}"
         start = self.rng.randrange(0, 50_000)
-        self.t(node, self.kgo("denotedBy"), m)
-        self.t(m, _iri(RDF_TYPE), self.kgo("Mention"))
-        self.t(m, self.kgo("inArticle"), article)
-        self.t(m, _iri(OA + "exact"), _lit(quote))
-        self.t(m, _iri(OA + "start"), _lit(str(start), XSD + "nonNegativeInteger"))
-        self.t(m, _iri(OA + "end"), _lit(str(start + len(quote)), XSD + "nonNegativeInteger"))
+        end = start + len(quote)
+        M, target, qs, ps = _iri(m), _iri(m + "#target"), _iri(m + "#quote"), _iri(m + "#position")
+        self.t(node, self.kgo("denotedBy"), M)
+        self.t(M, _iri(RDF_TYPE), self.kgo("Mention"))
+        self.t(M, _iri(LABEL), _lit(f"“{quote}” ({start}–{end})", lang="en"))
+        self.t(M, _iri(OA + "hasBody"), node)
+        self.t(M, _iri(OA + "hasTarget"), target)
+        self.t(M, _iri(OA + "motivatedBy"), _iri(OA + "identifying"))
+        self.t(M, self.kgo("inArticle"), article)
+        self.t(target, _iri(RDF_TYPE), _iri(OA + "SpecificResource"))
+        self.t(target, _iri(OA + "hasSource"), article)
+        self.t(target, _iri(OA + "hasSelector"), qs)
+        self.t(target, _iri(OA + "hasSelector"), ps)
+        self.t(qs, _iri(RDF_TYPE), _iri(OA + "TextQuoteSelector"))
+        self.t(qs, _iri(OA + "exact"), _lit(quote))
+        self.t(ps, _iri(RDF_TYPE), _iri(OA + "TextPositionSelector"))
+        self.t(ps, _iri(OA + "start"), _lit(str(start), XSD + "nonNegativeInteger"))
+        self.t(ps, _iri(OA + "end"), _lit(str(end), XSD + "nonNegativeInteger"))
 
     def run(self) -> list[str]:
         n = self.target
@@ -127,8 +147,21 @@ class Generator:
         self.t(node, _iri(LABEL), _lit(day.isoformat(), lang="en"))
         if i % 7 == 0:
             self.t(node, _iri(TIME + "inXSDgYear"), _lit(str(day.year), XSD + "gYear"))
+            first, last = date(day.year, 1, 1), date(day.year, 12, 31)
         else:
             self.t(node, _iri(TIME + "inXSDDate"), _lit(day.isoformat(), XSD + "date"))
+            first = last = day
+        self.t(node, self.kgo("earliest"), _lit(first.isoformat(), XSD + "date"))
+        self.t(node, self.kgo("latest"), _lit(last.isoformat(), XSD + "date"))
+        self.t(node, self.kgo("wording"), _lit(f"on {day:%B} {day.day}, {day.year}"))
+        return node
+
+    def interval(self, name: str, begin: str, end: str | None) -> str:
+        node = _iri(f"{KG}t-{name}")
+        self.t(node, _iri(RDF_TYPE), _iri(TIME + "ProperInterval"))
+        self.t(node, _iri(TIME + "hasBeginning"), begin)
+        if end:
+            self.t(node, _iri(TIME + "hasEnd"), end)
         return node
 
     def person(self, i: int) -> str:
@@ -140,7 +173,7 @@ class Generator:
         self.typed(tenure, "Tenure", f"Person {i} as minister {i}")
         self.t(tenure, self.kgo("holder"), node)
         self.t(tenure, self.kgo("position"), post)
-        self.t(tenure, self.kgo("hasTime"), self.rng.choice(self.days))
+        self.t(tenure, self.kgo("hasTime"), self.interval(f"tenure-{i}", self.rng.choice(self.days), None))
         self.mention(node, f"Person {i}", self.rng.choice(self.articles))
         return node
 
@@ -165,6 +198,8 @@ class Generator:
             self.t(cp, self.kgo("controller"), b)
             self.t(cp, self.kgo("controlledRegion"), region)
             self.t(cp, self.kgo("startedBy"), ev)
+            self.t(cp, self.kgo("hasTime"), self.interval(f"control-{i}", rng.choice(self.days),
+                                                         rng.choice(self.days) if i % 2 else None))
             if kind == "Handover":
                 self.agreement(i, a, b, region, ev, article)
         elif kind in ("Address", "Report"):
@@ -177,7 +212,10 @@ class Generator:
             self.t(u, self.kgo("saidIn"), ev)
             self.t(u, self.kgo("accordingTo"), speaker)
             self.t(u, self.kgo("about"), region)
-            self.mention(u, f"{rng.choice(WORDS)} is ours! ({i})", article)
+            self.t(u, self.kgo("directQuote"), _lit("true" if i % 2 else "false", XSD + "boolean"))
+            quote = f"{rng.choice(WORDS)} is ours! ({i})"
+            self.t(u, self.kgo("quote"), _lit(quote))
+            self.mention(u, quote, article)
         elif kind == "Resignation":
             self.t(ev, self.kgo("agent"), rng.choice(self.people))
             self.t(ev, self.kgo("resignsFrom"), self.node("position", rng.randrange(len(self.people))))
@@ -218,16 +256,24 @@ class Generator:
 
     def agreement(self, i: int, a: str, b: str, region: str, handover: str, article: str) -> None:
         rng = self.rng
-        c, o = self.node("ceasefire", i), self.node("obligation", i)
-        self.typed(c, "Ceasefire", f"Ceasefire {i}")
-        self.t(c, self.kgo("party"), a)
-        self.t(c, self.kgo("party"), b)
-        self.t(c, self.kgo("hasTime"), rng.choice(self.days))
+        k = rng.randrange(max(1, self.target // 20_000))  # several obligations per ceasefire
+        c, o = self.node("ceasefire", k), self.node("obligation", i)
+        if k not in self.ceasefires:
+            self.ceasefires.add(k)
+            self.typed(c, "Ceasefire", f"Ceasefire {k}")
+            self.t(c, self.kgo("party"), a)
+            self.t(c, self.kgo("party"), b)
+            self.t(c, self.kgo("hasTime"), rng.choice(self.days))
+            med, sig = self.node("mediation", k), self.node("signing", k)
+            self.typed(med, "Mediation", f"Mediation of ceasefire {k}")
+            self.t(med, self.kgo("mediator"), rng.choice(self.countries))
+            self.t(c, self.kgo("resultOf"), med)
+            self.typed(sig, "Signing", f"Signing of ceasefire {k}")
+            self.t(sig, self.kgo("signatory"), a)
+            self.t(sig, self.kgo("signatory"), b)
+            self.t(c, self.kgo("resultOf"), sig)
+            self.mention(c, f"the ceasefire number {k}", article)
         self.t(c, self.kgo("hasObligation"), o)
-        med = self.node("mediation", i)
-        self.typed(med, "Mediation", f"Mediation of ceasefire {i}")
-        self.t(med, self.kgo("mediator"), rng.choice(self.countries))
-        self.t(c, self.kgo("resultOf"), med)
         self.typed(o, "Obligation", f"Obligation {i}")
         self.t(o, self.kgo("obligedParty"), a)
         self.t(o, self.kgo("beneficiary"), b)
@@ -235,7 +281,8 @@ class Generator:
         self.t(o, self.kgo("deadline"), rng.choice(self.days))
         self.t(o, self.kgo("deadlineKind"), self.kgo(rng.choice(("OnDate", "ByDate"))))
         self.t(o, self.kgo("fulfilledBy"), handover)
-        self.mention(c, f"the ceasefire number {i}", article)
+        self.t(o, self.kgo("requiredAction"), _lit("hand over"))
+        self.t(o, self.kgo("quote"), _lit(f"will hand over region {i}"))
 
 
 def generate(triples: int, seed: int = 1) -> list[str]:
