@@ -38,7 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", 8080, int, "port `karabakh-kg serve` listens on"),
     Setting("WORKERS", 2, int, "web worker processes started by `karabakh-kg serve` (gunicorn)"),
     Setting("THREADS", 4, int, "threads per web worker (gunicorn gthread); each waiting request holds one"),
-    Setting("QUERY_PROCESSES", 2, int, "query processes per web worker; each holds the store open read-only and is killed and replaced on timeout"),
+    Setting("QUERY_PROCESSES", 4, int, "query processes per web worker, started as needed; each holds the store open read-only and is killed and replaced on timeout (keep it at THREADS so no request waits for one)"),
     Setting("QUERY_TIMEOUT", 10.0, float, "seconds a query may run (including waiting for a free query process) before it is stopped and answered 503"),
     Setting("MAX_QUERY_LENGTH", 100_000, int, "longest accepted query text, in characters (longer: 413)"),
     Setting("MAX_QUERY_DEPTH", 100, int, "deepest nesting of groups and brackets accepted in a query (deeper: 400)"),

@@ -87,9 +87,12 @@ class _Worker:
     def wait_ready(self, timeout: float) -> None:
         if self.ready:
             return
-        if not self.conn.poll(timeout):
-            raise EngineError("a query process did not start in time")
-        status, message = self.conn.recv()
+        try:
+            if not self.conn.poll(timeout):
+                raise EngineError("a query process did not start in time")
+            status, message = self.conn.recv()
+        except (EOFError, OSError):  # it died while starting, or the pool was closed meanwhile
+            raise EngineError("a query process stopped while starting") from None
         if status != "ready":
             raise EngineError(message)
         self.ready = True
