@@ -92,20 +92,21 @@ def _raise_on_inconsistency(work: Graph) -> None:
         raise InputError([f"inconsistent under OWL 2 RL: {p}" for p in problems])
 
 
-_FORKED_INPUT: tuple[Graph, Graph] | None = None
+_FORKED_INPUT: tuple | None = None
 
 
 def _closure_in_child() -> tuple[bytes, Counter]:
-    inferred, dropped = closure(*_FORKED_INPUT)
+    ontology, asserted, reasoner = _FORKED_INPUT
+    inferred, dropped = reasoner(ontology, asserted)
     return inferred.serialize(format="nt", encoding="utf-8"), dropped
 
 
 class Background:
-    """owlrl's closure in a forked process, so the build validates while it reasons (2 cores)."""
+    """The closure in a forked process, so the build validates while it reasons (2 cores)."""
 
-    def __init__(self, ontology: Graph, asserted: Graph):
+    def __init__(self, ontology: Graph, asserted: Graph, reasoner=closure):
         global _FORKED_INPUT
-        _FORKED_INPUT = (ontology, asserted)  # inherited by the forked child, never pickled
+        _FORKED_INPUT = (ontology, asserted, reasoner)  # inherited by the forked child, never pickled
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
         self._future: Future = self._pool.submit(_closure_in_child)
         _FORKED_INPUT = None
