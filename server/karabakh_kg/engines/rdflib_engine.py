@@ -42,6 +42,15 @@ def to_oxigraph(term):
     raise TypeError(f"unexpected rdflib term {term!r}")
 
 
+def _uses_service(node) -> bool:
+    """True when rdflib's algebra of a query holds a SERVICE pattern (which rdflib would fetch)."""
+    if isinstance(node, CompValue):
+        return node.name == "ServiceGraphPattern" or any(_uses_service(v) for v in node.values())
+    if isinstance(node, (list, tuple)):
+        return any(_uses_service(v) for v in node)
+    return False
+
+
 class RdflibEngine(Engine):
     """Evaluates queries with rdflib on the whole dataset held in memory."""
 
@@ -73,6 +82,8 @@ class RdflibEngine(Engine):
                 prepared = prepareQuery(job.query)
         except Exception as err:  # rdflib rejects something pyoxigraph accepted
             raise QueryError(f"Query not supported by the rdflib engine: {err}") from None
+        if _uses_service(prepared.algebra):  # rdflib expands \u escapes everywhere: SERVICE can hide from the lexer
+            raise QueryError("SERVICE is refused: this endpoint never sends a request elsewhere.")
         if job.default_graphs or job.named_graphs:
             clause = [CompValue("DatasetClause", default=URIRef(g)) for g in job.default_graphs]
             clause += [CompValue("DatasetClause", named=URIRef(g)) for g in job.named_graphs]
