@@ -72,3 +72,9 @@ def test_links_are_kept_out_of_reasoning(kg_store):
 def test_manifest_is_json_with_article_checksum(kg_build):
     manifest = json.loads((releases.open_current(kg_build).path / "manifest.json").read_text())
     assert len(manifest["article"]["sha256"]) == 64 and manifest["article"]["characters"] == 2925
+
+
+def test_rules_reasoner_builds_the_same_dataset(kg_build, tmp_path):
+    rules_release, _ = build.build(None, tmp_path / "rules", reasoner="rules")
+    assert rules_release.dataset.read_bytes() == releases.open_current(kg_build).dataset.read_bytes()
+    assert rules_release.manifest["reasoner"] == "rules"
