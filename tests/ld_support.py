@@ -44,19 +44,23 @@ def fixture_build(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ld_build(fixture_build) -> Path:
+def ld_build(fixture_build, tmp_path_factory) -> Path:
     """The real build (`build/current`) when it is complete, else the fixture release.
 
-    `LD_TESTS_ON_FIXTURE=1` runs them on the fixture even when a real build exists.
+    The real release is pinned for the session (a build folder of our own whose `current` points
+    at it), so a rebuild while the tests run cannot show the pages one release and the checks
+    another. `LD_TESTS_ON_FIXTURE=1` runs them on the fixture even when a real build exists.
     """
     if os.environ.get("LD_TESTS_ON_FIXTURE") == "1":
         return fixture_build
     try:
-        releases.open_current(ROOT / "build")
+        release = releases.open_current(ROOT / "build")
     except releases.ReleaseError as err:
         print(f"linked-data tests run on the fixture: {err}")
         return fixture_build
-    return ROOT / "build"
+    pinned = tmp_path_factory.mktemp("ld-real-build")
+    (pinned / "current").symlink_to(release.path.resolve(), target_is_directory=True)
+    return pinned
 
 
 @dataclass
