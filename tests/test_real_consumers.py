@@ -105,3 +105,27 @@ def test_void_is_found_at_the_well_known_address(ld_live, published):
     dataset = rdflib.URIRef(published.base + ".well-known/void#dataset")
     assert int(graph.value(dataset, void.triples)) == len(published.union())
     assert str(graph.value(dataset, void.sparqlEndpoint)) == published.base + "sparql"
+
+
+# --- paths as a real WSGI server receives them ------------------------------------------------------
+
+@pytest.mark.parametrize("path", [
+    "/id/../manifest.json", "/id/%2e%2e/manifest.json", "/doc/aghdam%2F..%2F..%2Fmanifest.json",
+    "/id/aghdam%5C..%5C..", "/dumps/..%2Fmanifest.json", "/dumps/%2e%2e/manifest.json",
+    "/ontology/..%2F..%2Fmanifest.json", "/article/..%2F..%2Fmanifest.json", "/doc/%2e%2e/%2e%2e/manifest.json",
+])
+def test_traversal_is_404_on_the_live_server(ld_live, path):
+    """Sent byte for byte (no client normalises the path): gunicorn passes it on, we answer 404."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    address = urlsplit(ld_live.url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status == 404, (path, response.status)
+    assert b"dataset_sha256" not in body
