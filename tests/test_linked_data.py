@@ -146,6 +146,8 @@ def test_conditional_get_on_documents(ld_client):
 @pytest.mark.parametrize("path", [
     "/id/no-such-thing", "/doc/no-such-thing", "/doc/no-such-thing.ttl", "/id/aghdam/mention/999",
     "/id/", "/doc/", "/graph/nope", "/ontology/0.0.0-nope", "/ontology.exe", "/article/no-such-article",
+    # not IRIs at all once decoded: still a 404, never a 5xx from the engine's IRI parser
+    "/id/%25zz", "/id/%25", "/id/[x]", "/id/%FF%FE", "/doc/aghdam.%25", "/article/%25zz", "/id/" + "a" * 5000,
 ])
 def test_unknown_iris_are_404_with_a_helpful_answer(ld_client, path):
     text = ld_client.get(path)

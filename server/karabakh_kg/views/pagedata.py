@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import pyoxigraph as ox
+
 from karabakh_kg import cache as answer_cache
 from karabakh_kg import conneg
 from karabakh_kg.app import state
@@ -60,8 +62,14 @@ class Term:
 
 
 def valid_iri(iri: str) -> bool:
-    """True when `iri` can be written as `<iri>` in SPARQL without escaping anything."""
-    return bool(iri) and ":" in iri and not _IRI_FORBIDDEN.search(iri)
+    """True when `iri` is an absolute IRI (RFC 3987) that can be written as `<iri>` in SPARQL."""
+    if not iri or ":" not in iri or _IRI_FORBIDDEN.search(iri):
+        return False
+    try:
+        ox.NamedNode(iri)  # parses the IRI only (no query text is parsed here)
+    except ValueError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=None)
