@@ -308,3 +308,19 @@ def test_resource_page_shows_types_by_graph_statements_links_and_quotes(ld_clien
     for exact in exacts:
         assert f"<mark>{exact}</mark>".replace("'", "&#39;").replace('"', "&#34;") in html, exact
     assert f"/article/{'2020-11-20-aghdam'}#char=" in html
+
+
+def test_a_mention_page_nests_its_target_and_selectors(ld_client, published):
+    """A mention's target and selectors (blank nodes or hash IRIs of the mention) show inside it."""
+    denoted_by = rdflib.URIRef(published.base + "ontology#denotedBy")
+    mention = sorted(published.all.objects(published.iri(RESOURCE), denoted_by))[0]
+    path = "/doc/" + str(mention)[len(published.base + "id/"):]
+    html = ld_client.get(path).get_data(as_text=True)
+    nested = html.split('<div class="nested">', 1)
+    assert len(nested) == 2, "the target is not shown inside the mention"
+    oa = rdflib.Namespace("http://www.w3.org/ns/oa#")
+    exact = next(str(e) for t in published.all.objects(mention, oa.hasTarget)
+                 for s in published.all.objects(t, oa.hasSelector) for e in published.all.objects(s, oa.exact))
+    assert "oa:exact" in nested[1] and exact in nested[1]
+    document = parse_rdf(ld_client.get(path + ".ttl").data, "turtle")
+    assert (None, oa.exact, rdflib.Literal(exact)) in document

@@ -83,7 +83,7 @@ def _str(term: Term | None) -> str | None:
     return term.value if term is not None else None
 
 
-def _outgoing(rows: list[dict[str, Term]], base: str) -> list[Statement]:
+def _outgoing(rows: list[dict[str, Term]], base: str, iri: str) -> list[Statement]:
     by_subject: dict[Term | None, dict[Term, dict[Term, Value]]] = defaultdict(lambda: defaultdict(dict))
     labels: dict[Term, str | None] = {}
     for row in rows:
@@ -101,7 +101,8 @@ def _outgoing(rows: list[dict[str, Term]], base: str) -> list[Statement]:
         for p, values in by_subject.get(subject, {}).items():
             for value in values.values():
                 value.graphs.sort()
-                if value.term.is_bnode and value.term in by_subject and value.term not in seen:
+                own = value.term.is_bnode or value.term.value.startswith(iri + "#")  # parts of this resource
+                if own and value.term in by_subject and value.term not in seen:
                     value.nested = statements(value.term, seen | {value.term})
             out.append(Statement(p, labels.get(p), sorted(values.values(), key=_value_key)))
         out.sort(key=lambda s: (s.predicate.value != RDF_TYPE, (s.label or s.predicate.value).lower()))
@@ -181,7 +182,7 @@ def describe(iri: str, base: str) -> Description:
         asserted_types=sorted(asserted, key=lambda t: t[0].value),
         inferred_types=sorted(inferred, key=lambda t: t[0].value),
         other_types=sorted(other, key=lambda t: (t[2], t[0].value)),
-        outgoing=_outgoing(out_rows, base),
+        outgoing=_outgoing(out_rows, base, iri),
         incoming=_incoming(in_rows, base),
         links=links,
         mentions=quotes.for_resource(iri),

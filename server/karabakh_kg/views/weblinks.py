@@ -84,7 +84,7 @@ def curie(iri: str) -> str:
     for prefix, ns in own_prefixes():
         if iri.startswith(ns) and len(iri) > len(ns):
             local = iri[len(ns):]
-            if all(c.isalnum() or c in "-_./" for c in local):
+            if all(c.isalnum() or c in "-_./#" for c in local) and local.count("#") <= 1:
                 return f"{prefix}:{local}"
     return iri
 
