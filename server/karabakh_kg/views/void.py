@@ -130,7 +130,6 @@ def graph(figs: Figures, base: str) -> Graph:
         g.add((ds, VOID.rootResource, URIRef(source)))
     g.add((ds, VOID.sparqlEndpoint, endpoint))
     g.add((ds, VOID.uriSpace, Literal(base + "id/")))
-    g.add((ds, VOID.feature, URIRef("http://www.w3.org/ns/formats/N-Triples")))
     for vocabulary in figs.vocabularies:
         g.add((ds, VOID.vocabulary, URIRef(vocabulary)))
     for example in figs.examples:
@@ -179,6 +178,8 @@ def graph(figs: Figures, base: str) -> Graph:
         g.add((url, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
         if fmt is not None:
             g.add((url, DCAT.mediaType, URIRef(IANA + fmt.media_type)))
+            if fmt.w3c:
+                g.add((ds, VOID.feature, URIRef(fmt.w3c)))
             g.add((url, DCTERMS.title, Literal(f"the whole dataset in {fmt.label}, gzip-compressed", lang="en")))
         if fmt is not None and fmt.key in ("trig", "nquads"):
             g.add((url, RDFS.comment, Literal("keeps the named graphs", lang="en")))
