@@ -211,7 +211,9 @@ def _run_query(query: str, context: dict) -> int:
     st = state()
     try:
         safety.check_length(query, st.settings["MAX_QUERY_LENGTH"])
-        info = safety.analyse(query)
+        limits = {k: st.settings[s] for k, s in (("max_depth", "MAX_QUERY_DEPTH"), ("max_tokens", "MAX_QUERY_TOKENS"))
+                  if s in st.settings}
+        info = safety.analyse(query, **limits)
     except safety.Refused as err:
         context["error"] = err.message
         return err.status
