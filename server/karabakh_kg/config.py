@@ -42,6 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUERY_TIMEOUT", 10.0, float, "seconds a query may run (including waiting for a free query process) before it is stopped and answered 503"),
     Setting("MAX_QUERY_LENGTH", 100_000, int, "longest accepted query text, in characters (longer: 413)"),
     Setting("MAX_QUERY_DEPTH", 100, int, "deepest nesting of groups and brackets accepted in a query (deeper: 400)"),
+    Setting("MAX_QUERY_TOKENS", 8000, int, "most tokens (words, names, literals, punctuation) accepted in a query outside VALUES data blocks (more: 400)"),
     Setting("MAX_BODY_BYTES", 1_000_000, int, "largest accepted request body, in bytes (larger: 413)"),
     Setting("MAX_RESULT_ROWS", 10_000, int, "most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE) returned; a longer result is cut and flagged by the `X-Result-Truncated` header and a log line"),
     Setting("CACHE_ENTRIES", 1024, int, "answers kept in each web worker's result cache (0 disables the cache)"),

@@ -33,14 +33,19 @@ UPDATE_REFUSED = (
 )
 
 # Order matters: comments, strings and IRIs first, so their contents are never read as keywords.
+# Linear in the text (it runs in the web worker, outside the query timeout): an unterminated string
+# runs to the end of its line (the parser refuses it anyway) instead of being re-scanned from every
+# later quote, and a run of name characters not followed by `:` is read once, then split into words
+# and punctuation (`_RUN`) exactly as the main loop would, instead of being re-read from each letter.
 _TOKEN = re.compile(
     r"""
       (?P<ws>\s+)
     | (?P<comment>\#[^\n\r]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                 |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*(?:''')?|\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\")?
+                 |'(?:[^'\\\n\r]|\\.)*'?|"(?:[^"\\\n\r]|\\.)*"?)
     | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
     | (?P<var>[?$][\w\u00B7-\uFFFF]+)
+    | (?P<run>[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*+(?!:))
     | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:[\w\-.:%\\\u00B7-\uFFFF]*|_:[\w\-.\u00B7-\uFFFF]+)
     | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
     | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
@@ -49,6 +54,24 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+_RUN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
+    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<punct>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _tokens(text: str):
+    """The tokens of a text (re.Match objects), name runs split into words and punctuation."""
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup == "run":
+            yield from _RUN.finditer(text, match.start(), match.end())
+        else:
+            yield match
 
 
 @dataclass(frozen=True)
@@ -65,7 +88,7 @@ class QueryInfo:
 
 def keywords(text: str):
     """Yield the bare words of a SPARQL text, upper-cased, skipping strings, IRIs and comments."""
-    for match in _TOKEN.finditer(text):
+    for match in _tokens(text):
         if match.lastgroup == "word":
             yield match.group().upper()
 
@@ -74,18 +97,31 @@ OPENING = frozenset("{([")
 CLOSING = frozenset("})]")
 
 
-def analyse(query: str, max_depth: int = 100) -> QueryInfo:
-    """Classify a query and refuse updates, SERVICE and deep nesting (raises Refused).
+def analyse(query: str, max_depth: int = 100, max_tokens: int = 8000) -> QueryInfo:
+    """Classify a query and refuse updates, SERVICE and oversized structure (raises Refused).
 
-    Nesting is limited because a few hundred nested groups or brackets can exhaust the parser's
-    stack in the engine (pyoxigraph crashes rather than raising).
+    Nesting and size are limited because pyoxigraph (and Oxigraph server behind a remote engine)
+    crashes instead of raising on a few hundred nested groups or on some ten thousand chained
+    operators, patterns or BINDs (measured: `1 + 1 + …` with 8,000 terms, 4,000 MINUS or BIND
+    clauses). Tokens inside VALUES data blocks do not count: long VALUES lists are handled fine.
     """
     form: str | None = None
     dataset = False
     first = True
     depth = 0
-    for match in _TOKEN.finditer(query):
+    tokens = 0
+    values_pending = False
+    values_depth = 0  # depth of the VALUES data block being read, 0 when outside one
+    for match in _tokens(query):
         kind = match.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        if not values_depth:
+            tokens += 1
+            if tokens > max_tokens:
+                line = query.count("\n", 0, match.start()) + 1
+                raise Refused(400, f"The query has more than {max_tokens} tokens outside VALUES data (at line {line}); "
+                                   "simplify it or split it.")
         if kind == "punct":
             char = match.group()
             if char in OPENING:
@@ -94,12 +130,18 @@ def analyse(query: str, max_depth: int = 100) -> QueryInfo:
                     line = query.count("\n", 0, match.start()) + 1
                     raise Refused(400, f"The query nests groups or brackets more than {max_depth} deep "
                                        f"(at line {line}); simplify it.")
+                if values_pending and char == "{":
+                    values_pending, values_depth = False, depth
             elif char in CLOSING:
+                if values_depth and depth == values_depth:
+                    values_depth = 0
                 depth -= 1
             continue
         if kind != "word":
             continue
         word = match.group().upper()
+        if word == "VALUES":
+            values_pending = True
         if word == "SERVICE":
             raise Refused(
                 403,

@@ -59,13 +59,14 @@ def error(status: int, message: str) -> Response:
 
 
 @functools.lru_cache(maxsize=4096)
-def _analyse_cached(query: str, max_depth: int) -> safety.QueryInfo:
-    return safety.analyse(query, max_depth)
+def _analyse_cached(query: str, max_depth: int, max_tokens: int) -> safety.QueryInfo:
+    return safety.analyse(query, max_depth, max_tokens)
 
 
-def _analyse(query: str, max_depth: int) -> safety.QueryInfo:
+def _analyse(query: str, settings: dict) -> safety.QueryInfo:
     """The lexer's verdict, remembered for short queries (the repeated ones)."""
-    return _analyse_cached(query, max_depth) if len(query) <= 8192 else safety.analyse(query, max_depth)
+    limits = (settings["MAX_QUERY_DEPTH"], settings["MAX_QUERY_TOKENS"])
+    return _analyse_cached(query, *limits) if len(query) <= 8192 else safety.analyse(query, *limits)
 
 
 def _etag(version: str, parts: tuple) -> str:
@@ -120,7 +121,7 @@ def answer(query: str, default_graphs=(), named_graphs=(), format_param: str | N
     g.query_hash = digest(query)
     try:
         safety.check_length(query, settings["MAX_QUERY_LENGTH"])
-        info = _analyse(query, settings["MAX_QUERY_DEPTH"])
+        info = _analyse(query, settings)
     except Refused as err:
         return error(err.status, err.message)
     if info.form is None:  # not a query: let the parser say where, in a query process
