@@ -79,7 +79,39 @@ HOSTILE = [
      "SELECT * WHERE { ?s ?p ?o " + " ".join(f"OPTIONAL {{ ?s ?q{i} ?o{i} }}" for i in range(40)) + " }",
      {}, {200, 503}, []),
     ("DESCRIBE everything", "GET", "DESCRIBE ?s WHERE { ?s ?p ?o }", {}, {200, 503}, []),
+    # texts that made the keyword lexer (in the web worker, outside the timeout) quadratic
+    ("lexer: unterminated escaped strings", "POST", 'SELECT * WHERE { ?s ?p "' + '\\"' * 49000, {}, {400}, []),
+    ("lexer: dotted names without a colon", "POST", "SELECT * WHERE { " + "a." * 49000, {}, {400}, []),
 ]
+
+# (name, text of about 99,000 characters): each must be read by the lexer in well under a second.
+LEXER_TORTURE = {
+    "unterminated escaped strings": '"' + '\\"' * 49500,
+    "unterminated long strings": "'''" + "\\'" * 33000,
+    "dotted names": "a." * 49500,
+    "dashed names": "a-" * 49500 + "!",
+    "unicode names": "\u00c0." * 49500,
+    "open IRIs": "<a" * 49500,
+    "language tags": "@a-" * 33000,
+    "quotes": "\"" * 99000,
+    "backslashes": "\\" * 99000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEXER_TORTURE))
+def test_the_keyword_lexer_is_linear(name):
+    """The lexer runs in the web worker before any deadline applies: it must never be slow."""
+    from karabakh_kg import safety
+
+    text = "SELECT * WHERE { " + LEXER_TORTURE[name]
+    started = time.monotonic()
+    try:
+        safety.analyse(text, 100)
+    except safety.Refused:
+        pass
+    seconds = time.monotonic() - started
+    record("hostile", **{f"lexer {name} ({len(text)} chars)": f"{seconds * 1000:.0f} ms"})
+    assert seconds < 1.0, f"{seconds:.2f} s to lex {len(text)} characters"
 
 
 def send(url: str, method: str, query: str, extra: dict) -> Reply:
