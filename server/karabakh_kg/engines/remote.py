@@ -72,7 +72,7 @@ def dataset_clauses(query: str) -> tuple[list[str], list[str]]:
     base = ""
     defaults: list[str] = []
     named: list[str] = []
-    tokens = [(m.lastgroup, m.group()) for m in safety._TOKEN.finditer(query)
+    tokens = [(m.lastgroup, m.group()) for m in safety._tokens(query)
               if m.lastgroup not in ("ws", "comment")]
 
     def iri(kind: str, text: str) -> str:
