@@ -257,10 +257,6 @@ def test_reload_under_load_swaps_atomically(server, mix, build_copy):
     assert final["version"] == new.version
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug: gunicorn halts the whole server when the new workers fail to boot on a broken "
-    "build after SIGHUP (no partial graph is served, but the service goes down); serving.py should "
-    "check the build on reload and keep the last good release"))
 def test_reload_onto_a_broken_build_keeps_serving_the_last_good_one(server, build_copy, tmp_path):
     """`current` pointing at a truncated release, then SIGHUP: no worker serves a partial graph,
     and the server goes on serving the last good build."""

@@ -7,9 +7,14 @@ with a clear message (exit code 2) instead of workers failing one by one.
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import multiprocessing
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 from karabakh_kg import config, releases
 
@@ -89,11 +94,36 @@ def run(args: argparse.Namespace) -> int:
             self.cfg.set("errorlog", "-")
             self.cfg.set("proc_name", "karabakh-kg")
             self.cfg.set("control_socket_disable", True)
+            self.pin()
+
+        def pin(self) -> None:
+            """At start and on SIGHUP: check `current` and pin the workers to that release. A broken
+            build is refused with a log line and the last good release stays served (workers that
+            failed to boot on it would make gunicorn halt the whole server)."""
+            nonlocal release
+            if pinned.exists():
+                try:
+                    release = check(settings)
+                except (releases.ReleaseError, ValueError) as err:
+                    logging.getLogger("karabakh_kg.serve").error(
+                        "reload refused, still serving %s: %s", release.version, err)
+                    return
+            link = pinned.parent / ".current-new"
+            if link.is_symlink():
+                link.unlink()
+            os.symlink(release.path.resolve(), link)
+            os.replace(link, pinned)
 
         def load(self):
             from karabakh_kg.app import create_app
 
-            return create_app(overrides)
+            return create_app({**overrides, "BUILD_DIR": str(pinned.parent)})
 
+    # The workers open the release pinned here, never `current` directly: a worker restarted after
+    # a crash serves the same release as its siblings even if a new build has landed meanwhile.
+    pin_dir = Path(tempfile.mkdtemp(prefix="karabakh-kg-serve-"))
+    pinned = pin_dir / "current"
+    master = os.getpid()
+    atexit.register(lambda: os.getpid() == master and shutil.rmtree(pin_dir, ignore_errors=True))
     Application().run()
     return 0
