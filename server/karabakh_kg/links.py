@@ -46,7 +46,7 @@ def build_links(links_file: Path, ids_file: Path, iris: IRIs, known: set[URIRef]
         slug, label = row.get("resource", ""), row.get("label in ids.tsv", "")
         resource = iris.kg[slug]
         if resource not in known:
-            problems.append(f"{links_file}:{n}: {resource.n3()} is not a resource of the facts")
+            problems.append(f"{links_file}:{n}: <{resource}> is not a resource of the facts")
             continue
         if label not in ids:
             problems.append(f"{links_file}:{n}: {label!r} is not a label in {ids_file.name}")
