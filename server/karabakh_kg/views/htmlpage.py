@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
         return
     app.extensions["karabakh_kg_html"] = True
     app.after_request(add_security_headers)
+    app.context_processor(_site)
     app.jinja_env.globals.update(
         href=weblinks.href,
         curie=weblinks.curie,
@@ -45,6 +46,19 @@ def init_app(app: Flask) -> None:
         local_path=weblinks.local_path,
         doc_path=weblinks.doc_path,
     )
+
+
+def _site() -> dict:
+    """What every page's navigation needs: the article the build records (its id under id/article/)."""
+    from karabakh_kg.app import state
+
+    st = state()
+    iri = (st.release.manifest.get("article") or {}).get("iri", "")
+    for base in (st.base, st.release.manifest.get("base", "")):
+        prefix = base + "id/article/"
+        if base and iri.startswith(prefix):
+            return {"site_article": iri[len(prefix):]}
+    return {"site_article": None}
 
 
 def link_header(alternates: list[tuple[str, str]], rel: str = "alternate") -> str:
