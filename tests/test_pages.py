@@ -60,11 +60,17 @@ def test_home_explains_counts_and_links_everything(ld_client, published):
     assert f"{len(published.union()):,}" in doc.text
     for name, info in published.release.manifest["graphs"].items():
         assert f"{info['triples']:,}" in doc.text, name
-    named = {s for s in published.graph("asserted").subjects(RDF.type, None)
-             if isinstance(s, rdflib.URIRef) and str(s).startswith(published.base + "id/")
-             and (s, RDF.type, kgo(published, "Mention")) not in published.graph("asserted")}
+    from karabakh_kg.views.pages import HOME_PER_TYPE
+
+    asserted = published.graph("asserted")
+    members: dict = {}
+    for s, t in asserted.subject_objects(RDF.type):
+        if isinstance(s, rdflib.URIRef) and str(s).startswith(published.base + "id/") and "#" not in str(s) \
+                and (s, RDF.type, kgo(published, "Mention")) not in asserted:
+            members.setdefault(t, set()).add(str(s))
     links = {published.base + h[1:] for h in hrefs if h.startswith("/id/")}
-    assert named and {str(s) for s in named} <= links
+    listed = set().union(*(m for m in members.values() if len(m) <= HOME_PER_TYPE))
+    assert listed and listed <= links
 
 
 def test_article_page_highlights_every_mention(ld_client, published):
@@ -224,3 +230,15 @@ def test_every_linked_data_route_is_documented(ld_apps):
 def test_void_in_every_documented_format(ld_client, fmt):
     response = ld_client.get(f"/.well-known/void?format={fmt}")
     assert response.status_code == 200
+
+
+def test_home_lists_a_few_of_a_big_class_and_links_a_query_for_all(ld_client, monkeypatch):
+    from karabakh_kg.views import pages
+
+    monkeypatch.setattr(pages, "HOME_PER_TYPE", 2)
+    doc = page(ld_client.get("/"))
+    more = [link for link in doc.links if link["text"].startswith("all ")]
+    assert more
+    total = int(more[0]["text"].split()[1].rstrip("…"))
+    answer = page(ld_client.get(more[0]["href"], headers={"Accept": "text/html"}))
+    assert f"{total} rows" in answer.text

@@ -29,6 +29,7 @@ def _install(setup) -> None:
 bp.record_once(_install)
 HTML = conneg.formats(conneg.HTML)
 DISPLAY_ROWS = 1000  # rows drawn in the query page's table (downloads carry the whole answer)
+HOME_PER_TYPE = 100  # resources listed per class on the home page
 
 
 def _v(term: Term | None) -> str | None:
@@ -51,8 +52,12 @@ def home():
     for row in resources:
         key = (_v(row.get("typeLabel")) or weblinks.curie(row["type"].value), row["type"].value)
         by_type[key].append((row["s"].value, _v(row.get("label")) or weblinks.curie(row["s"].value)))
-    groups = [(label, iri, sorted(items, key=lambda i: i[1].lower()))
-              for (label, iri), items in sorted(by_type.items(), key=lambda kv: kv[0][0].lower())]
+    groups = []
+    for (label, iri), items in sorted(by_type.items(), key=lambda kv: kv[0][0].lower()):
+        more = None
+        if len(items) > HOME_PER_TYPE:  # a big dataset: list some, link a query for all of them
+            more = url_for("sparql.sparql", query=pagedata.query_text("instances", weblinks.base(), {"class": iri}))
+        groups.append((label, iri, sorted(items, key=lambda i: i[1].lower())[:HOME_PER_TYPE], len(items), more))
     from karabakh_kg.views.queries import catalogue
 
     return htmlpage.page(
