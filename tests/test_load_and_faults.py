@@ -14,6 +14,7 @@ Bounded in time (about a minute on 2 cores) and printing its figures:
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -107,7 +108,7 @@ def run_load(url: str, table: list[tuple[str, str]], clients: int, seconds: floa
             started = time.monotonic()
             try:
                 reply = request(url, "GET", path, headers, timeout=30)
-            except OSError as err:  # refused or reset: no HTTP answer
+            except (OSError, http.client.HTTPException) as err:  # refused, reset or cut short: no HTTP answer
                 mine.append(Done(kind, path, started, time.monotonic(), None, False, type(err).__name__))
                 continue
             ok = reply.status == EXPECTED[kind]

@@ -22,7 +22,8 @@ COMMANDS = {
 }
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `only`, just that subcommand's arguments are loaded (faster start)."""
     top = argparse.ArgumentParser(prog="karabakh-kg", description=__doc__.splitlines()[0])
     from karabakh_kg import __version__
 
@@ -33,7 +34,8 @@ def parser() -> argparse.ArgumentParser:
             continue
         sub = subs.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(module=module)
-        _module(module).add_arguments(sub)
+        if only is None or name == only:
+            _module(module).add_arguments(sub)
     return top
 
 
@@ -42,7 +44,8 @@ def _module(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    args = parser(given[0] if given and given[0] in COMMANDS else None).parse_args(argv)
     try:
         return _module(args.module).run(args)
     except KeyboardInterrupt:

@@ -146,12 +146,13 @@ class QueryPool:
             self._all.discard(worker)
             self._cond.notify()
 
-    def warm(self, timeout: float = 10.0) -> None:
-        """Start every query process now (instead of at the first queries)."""
+    def warm(self, timeout: float = 10.0, count: int | None = None) -> None:
+        """Start `count` query processes (all by default) now, instead of at the first queries."""
         deadline = time.monotonic() + timeout
         started = []
+        target = self.size if count is None else min(self.size, count)
         with self._cond:
-            while len(self._all) < self.size:
+            while len(self._all) < target:
                 started.append(self._spawn())
         for worker in started:
             try:
@@ -233,7 +234,7 @@ class InlineRunner:
         self.killed = 0
         engine.open()
 
-    def warm(self, timeout: float = 10.0) -> None:
+    def warm(self, timeout: float = 10.0, count: int | None = None) -> None:
         pass
 
     def run(self, job: Job) -> object:

@@ -57,6 +57,20 @@ def check(settings: dict) -> releases.Release:
     return release
 
 
+def _preload_modules() -> None:
+    """Import the app's modules once in the master, so each worker forks with them loaded.
+
+    Only modules: every worker still creates its own app from the pinned release, so a SIGHUP
+    reload serves the new build (gunicorn's preload_app would keep the master's old app).
+    """
+    import importlib
+
+    from karabakh_kg import app
+
+    for spec in app.BLUEPRINTS:
+        importlib.import_module(spec.partition(":")[0])
+
+
 def _try_open(engine, conn) -> None:
     from karabakh_kg.engines import EngineError
 
@@ -117,7 +131,12 @@ def run(args: argparse.Namespace) -> int:
         def load(self):
             from karabakh_kg.app import create_app
 
-            return create_app({**overrides, "BUILD_DIR": str(pinned.parent)})
+            app = create_app({**overrides, "BUILD_DIR": str(pinned.parent)})
+            try:  # one query process ready before the first request, not started by it
+                app.extensions["karabakh_kg"].runner.warm(timeout=10, count=1)
+            except Exception as err:  # noqa: BLE001 - the first query will try again
+                logging.getLogger("karabakh_kg.serve").warning("could not start a query process: %s", err)
+            return app
 
     # The workers open the release pinned here, never `current` directly: a worker restarted after
     # a crash serves the same release as its siblings even if a new build has landed meanwhile.
@@ -125,5 +144,6 @@ def run(args: argparse.Namespace) -> int:
     pinned = pin_dir / "current"
     master = os.getpid()
     atexit.register(lambda: os.getpid() == master and shutil.rmtree(pin_dir, ignore_errors=True))
+    _preload_modules()
     Application().run()
     return 0
