@@ -125,17 +125,22 @@ def twins(path_for, current: str) -> list[tuple[str, str]]:
 
 # --- 404 ----------------------------------------------------------------------------------------
 
+def _slugs() -> tuple[dict[str, str | None], dict[str, str]]:
+    """Every named resource's label, and the resource by the last segment of its IRI (for near matches)."""
+    rows = pagedata.select("resources")
+    names = {row["s"].value: (row.get("label").value if row.get("label") else None) for row in rows}
+    return names, {iri.rsplit("/", 1)[-1].lower(): iri for iri in names}
+
+
 def not_found(what: str, kind: str = "resource") -> Response:
     """404 with a page that says what this server does describe (and near matches by name)."""
     suggestions = []
     if kind == "resource":
         try:
-            rows = pagedata.select("resources")
+            names, by_slug = pagedata.memo("resource-slugs", _slugs)
         except PageQueryFailed:
-            rows = []
-        names = {row["s"].value: (row.get("label").value if row.get("label") else None) for row in rows}
-        wanted = what.rsplit("/", 1)[-1].lower()
-        by_slug = {iri.rsplit("/", 1)[-1].lower(): iri for iri in names}
+            names, by_slug = {}, {}
+        wanted = what.rsplit("/", 1)[-1].lower()[:200]
         for slug in difflib.get_close_matches(wanted, list(by_slug), n=5, cutoff=0.5):
             suggestions.append((by_slug[slug], names[by_slug[slug]]))
     if htmlpage.wants_html():

@@ -157,3 +157,16 @@ def ask(name: str, **params: str) -> bool:
 def construct(name: str, fmt: str, **params: str) -> tuple[bytes, bool]:
     """A CONSTRUCT page query written in conneg format `fmt`: the bytes and whether it was cut."""
     return _run(name, "CONSTRUCT", fmt, params)
+
+
+def memo(name: str, compute):
+    """`compute()` once per dataset version and web worker: for page data too big for the answer cache."""
+    from flask import current_app
+
+    store = current_app.extensions.setdefault("karabakh_kg_memo", {})
+    key = (state().version, name)
+    if key not in store:
+        for old in [k for k in store if k[0] != key[0]]:  # a reload: forget the old release
+            del store[old]
+        store[key] = compute()
+    return store[key]

@@ -38,26 +38,37 @@ def _v(term: Term | None) -> str | None:
 
 # --- home ---------------------------------------------------------------------------------------
 
+def _resources_by_class() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Every named resource by asserted class: (class label, class, [(resource, label)] sorted)."""
+    by_type: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for row in pagedata.select("resources"):
+        key = (_v(row.get("typeLabel")) or weblinks.curie(row["type"].value), row["type"].value)
+        by_type[key].append((row["s"].value, _v(row.get("label")) or weblinks.curie(row["s"].value)))
+    return [(label, iri, sorted(items, key=lambda i: i[1].lower()))
+            for (label, iri), items in sorted(by_type.items(), key=lambda kv: kv[0][0].lower())]
+
+
+def _groups() -> list[tuple]:
+    """(label, class, first resources, how many, a query for all of them when not all are listed)."""
+    groups = []
+    for label, iri, items in pagedata.memo("resources-by-class", _resources_by_class):
+        more = None
+        if len(items) > HOME_PER_TYPE:  # a big dataset: list some, link a query for all of them
+            more = url_for("sparql.sparql", query=pagedata.query_text("instances", weblinks.base(), {"class": iri}))
+        groups.append((label, iri, items[:HOME_PER_TYPE], len(items), more))
+    return groups
+
+
 @bp.route("/")
 def home():
     """What this is, with figures and a link to everything."""
     try:
-        figs = void.figures()
-        resources = pagedata.select("resources")
+        figs = pagedata.memo("void-figures", void.figures)
+        groups = _groups()
         articles = pagedata.select("articles")
-        events = pagedata.select("timeline")
+        events = pagedata.memo("event-count", lambda: len({r["event"].value for r in pagedata.select("timeline")}))
     except PageQueryFailed as err:
         return failed(err)
-    by_type: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for row in resources:
-        key = (_v(row.get("typeLabel")) or weblinks.curie(row["type"].value), row["type"].value)
-        by_type[key].append((row["s"].value, _v(row.get("label")) or weblinks.curie(row["s"].value)))
-    groups = []
-    for (label, iri), items in sorted(by_type.items(), key=lambda kv: kv[0][0].lower()):
-        more = None
-        if len(items) > HOME_PER_TYPE:  # a big dataset: list some, link a query for all of them
-            more = url_for("sparql.sparql", query=pagedata.query_text("instances", weblinks.base(), {"class": iri}))
-        groups.append((label, iri, sorted(items, key=lambda i: i[1].lower())[:HOME_PER_TYPE], len(items), more))
     from karabakh_kg.views.queries import catalogue
 
     return htmlpage.page(
@@ -65,7 +76,7 @@ def home():
         alternates=[(url_for("pages.void"), "text/turtle")],
         figs=figs, groups=groups, manifest=state().release.manifest, version=state().version,
         articles=[(r["article"].value, _v(r.get("label")), _v(r.get("date"))) for r in articles],
-        events=len({r["event"].value for r in events}), queries=list(catalogue().values()),
+        events=events, queries=list(catalogue().values()),
         dumps=void.dumps(), base=weblinks.base(),
     )
 
