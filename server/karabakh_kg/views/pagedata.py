@@ -166,7 +166,7 @@ def memo(name: str, compute):
     store = current_app.extensions.setdefault("karabakh_kg_memo", {})
     key = (state().version, name)
     if key not in store:
-        for old in [k for k in store if k[0] != key[0]]:  # a reload: forget the old release
-            del store[old]
+        for old in [k for k in list(store) if k[0] != key[0]]:  # a reload: forget the old release
+            store.pop(old, None)
         store[key] = compute()
     return store[key]
