@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 
 from kg_helpers import copy_inputs
-from test_build_errors import check_failed, good_build  # noqa: F401  (the module's good build fixture)
+from test_build_errors import check_failed
+
+
+@pytest.fixture(scope="module")
+def good_build(kg_build, tmp_path_factory) -> Path:
+    """A copy of the session's real build (no second build): each test tries to replace it and fails."""
+    import shutil
+
+    target = tmp_path_factory.mktemp("bad-data") / "build"
+    shutil.copytree(kg_build, target, symlinks=True)
+    return target
 
 
 def _non_utf8_fact(source: Path) -> None:
