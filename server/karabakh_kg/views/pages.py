@@ -142,7 +142,7 @@ def void_description():
     """VoID + DCAT: Turtle, N-Triples, JSON-LD, RDF/XML by Accept (Turtle by default), HTML for browsers."""
     try:
         fmt = conneg.negotiate(request.headers.get("Accept"), conneg.GRAPH, request.args.get("format"), extra=HTML)
-        figs = void.figures()
+        figs = pagedata.memo("void-figures", void.figures)
     except conneg.NotAcceptable as err:
         return not_acceptable(err)
     except PageQueryFailed as err:
