@@ -324,3 +324,24 @@ def test_a_mention_page_nests_its_target_and_selectors(ld_client, published):
     assert "oa:exact" in nested[1] and exact in nested[1]
     document = parse_rdf(ld_client.get(path + ".ttl").data, "turtle")
     assert (None, oa.exact, rdflib.Literal(exact)) in document
+
+
+# --- whatever the path and Accept header: never a 5xx -----------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from urllib.parse import quote  # noqa: E402
+
+ROUTES = ["/id/", "/doc/", "/ontology/", "/ontology.", "/article/", "/dumps/", "/graph/", "/.well-known/void?format="]
+ACCEPTS = st.one_of(st.none(), st.sampled_from(["*/*", "text/html", "text/turtle;q=0", "garbage", ";;,",
+                                                "application/rdf+xml;q=abc", "x/y, */*;q=0.0"]),
+                    st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=40))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(route=st.sampled_from(ROUTES), tail=st.text(max_size=40), encode=st.booleans(), accept=ACCEPTS)
+def test_no_path_or_accept_header_makes_a_5xx(ld_apps, route, tail, encode, accept):
+    client = ld_apps("oxigraph").test_client()
+    path = route + (quote(tail, safe="/%") if encode else quote(tail, safe="/%:@!$&'()*+,;=-._~"))
+    headers = {"Accept": accept} if accept is not None else {}
+    response = client.get(path, headers=headers)
+    assert response.status_code < 500, (path, accept, response.get_data(as_text=True)[:300])
