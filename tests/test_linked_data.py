@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 import rdflib
+from hypothesis import HealthCheck, given, settings, strategies as st
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
@@ -327,9 +330,6 @@ def test_a_mention_page_nests_its_target_and_selectors(ld_client, published):
 
 
 # --- whatever the path and Accept header: never a 5xx -----------------------------------------------
-
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
-from urllib.parse import quote  # noqa: E402
 
 ROUTES = ["/id/", "/doc/", "/ontology/", "/ontology.", "/article/", "/dumps/", "/graph/", "/.well-known/void?format="]
 ACCEPTS = st.one_of(st.none(), st.sampled_from(["*/*", "text/html", "text/turtle;q=0", "garbage", ";;,",
