@@ -49,8 +49,16 @@ RDFLIB_FORMAT = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}
 def test_resource_iri_answers_303_to_the_document_for_the_accept_header(ld_client, accept, target):
     response = ld_client.get(f"/id/{RESOURCE}", headers={"Accept": accept} if accept else {})
     assert response.status_code == 303
-    assert response.headers["Location"] == f"http://localhost/doc/{RESOURCE}{target}"
+    assert response.headers["Location"] == f"/doc/{RESOURCE}{target}"
     assert "Accept" in response.vary
+
+
+def test_location_never_comes_from_the_host_header(ld_client):
+    """A relative Location: a forged Host cannot end up in a (cacheable) redirect."""
+    for path in (f"/id/{RESOURCE}", "/graph/asserted"):
+        response = ld_client.get(path, headers={"Host": "evil.example"})
+        assert response.status_code == 303 and response.headers["Location"].startswith("/"), path
+        assert "evil" not in response.headers["Location"]
 
 
 def test_mention_and_article_iris_dereference(ld_client, published):

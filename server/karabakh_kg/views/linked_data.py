@@ -171,7 +171,8 @@ def resource(path: str):
     except PageQueryFailed as err:
         return failed(err)
     suffix = None if fmt.key == "html" else SUFFIX_OF[fmt.key]
-    target = url_for("linked_data.document", path=path + (f".{suffix}" if suffix else ""), _external=True)
+    # A relative Location (RFC 9110 allows it): never built from the request's Host header.
+    target = url_for("linked_data.document", path=path + (f".{suffix}" if suffix else ""))
     response = redirect(target, code=303)
     response.vary.add("Accept")
     response.headers["Cache-Control"] = "max-age=3600"
@@ -268,6 +269,6 @@ def graph(name: str):
     graphs = state().release.manifest.get("graphs", {})
     if name not in graphs or not safe_path(name):
         return not_found(weblinks.base() + "graph/" + name, "graph")
-    response = redirect(url_for("pages.void", _external=True), code=303)
+    response = redirect(url_for("pages.void"), code=303)
     response.vary.add("Accept")
     return response
