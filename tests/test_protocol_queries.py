@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from karabakh_kg import query_files
 from karabakh_kg.views import queries as named
 
 SAMPLE = """# title: Places handed over
@@ -17,16 +18,16 @@ SELECT ?p WHERE { ?p a kgo:Place } ORDER BY ?p
 
 
 def test_parse_header():
-    q = named.parse_header("places", SAMPLE)
+    q = query_files.parse("places", SAMPLE)
     assert q.title == "Places handed over"
     assert q.description == "Every place handed over in November 2020, with its handover event."
-    bare = named.parse_header("no-header", "SELECT * WHERE { ?s ?p ?o }")
+    bare = query_files.parse("no-header", "SELECT * WHERE { ?s ?p ?o }")
     assert bare.title == "no header" and bare.description == ""
 
 
 @pytest.fixture
 def catalogue(monkeypatch):
-    fake = {"places": named.parse_header("places", SAMPLE)}
+    fake = {"places": query_files.parse("places", SAMPLE)}
     monkeypatch.setattr(named, "catalogue", lambda: fake)
     return fake
 

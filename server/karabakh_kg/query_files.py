@@ -1,16 +1,16 @@
 """The project's SPARQL lives in `.rq` files under queries/; this module reads them and their headers.
 
-Each file starts with comment lines `# title: …` and `# description: …` (and optionally
-`# param: NAME default-value` lines for queries that take a value).
+Each file starts with comment lines `# title: …` and `# description: …`; a description may go on
+over the following comment lines.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 
-HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
+HEADER = re.compile(r"^#\s*(title|description):\s*(.*)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,6 @@ class QueryFile:
     text: str
     title: str
     description: str
-    params: dict[str, str] = field(default_factory=dict)
 
 
 def _folder(folder: str):
@@ -37,28 +36,30 @@ def load(name: str, folder: str = "") -> QueryFile:
     entry = _folder(folder) / f"{name}.rq"
     if not entry.is_file():
         raise KeyError(name)
-    return _parse(name, folder, entry.read_text(encoding="utf-8"))
+    return parse(name, entry.read_text(encoding="utf-8"), folder)
 
 
 def listing(folder: str = "") -> list[QueryFile]:
     """Every query of a folder, sorted by name."""
     entries = [e for e in _folder(folder).iterdir() if e.name.endswith(".rq")]
-    return sorted((_parse(e.name[:-3], folder, e.read_text(encoding="utf-8")) for e in entries), key=lambda q: q.name)
+    return sorted((parse(e.name[:-3], e.read_text(encoding="utf-8"), folder) for e in entries), key=lambda q: q.name)
 
 
-def _parse(name: str, folder: str, text: str) -> QueryFile:
-    meta: dict[str, str] = {}
-    params: dict[str, str] = {}
+def parse(name: str, text: str, folder: str = "") -> QueryFile:
+    """Read the `# title:` / `# description:` header of a query (the leading comment block)."""
+    fields: dict[str, list[str]] = {}
+    current = None
     for line in text.splitlines():
-        match = HEADER.match(line.strip())
-        if not match:
-            if line.strip() and not line.lstrip().startswith("#"):
-                break
+        stripped = line.strip()
+        if not stripped:
             continue
-        key, value = match.groups()
-        if key == "param":
-            pname, _, default = value.partition(" ")
-            params[pname] = default.strip()
-        else:
-            meta[key] = value.strip()
-    return QueryFile(name, folder, text, meta.get("title", name), meta.get("description", ""), params)
+        if not stripped.startswith("#"):
+            break
+        match = HEADER.match(stripped)
+        if match:
+            current = match.group(1).lower()
+            fields[current] = [match.group(2).strip()]
+        elif current:
+            fields[current].append(stripped.lstrip("#").strip())
+    title = " ".join(fields.get("title", [])).strip() or name.replace("-", " ").replace("_", " ")
+    return QueryFile(name, folder, text, title, " ".join(fields.get("description", [])).strip())

@@ -41,11 +41,15 @@ def to_rdflib(term):
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
+    if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)  # rdflib tells a plain literal from an xsd:string one; RDF 1.1 does not
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def to_oxigraph(term):
     """One rdflib term as the equivalent Oxigraph term."""
+    if not isinstance(term, (URIRef, BNode, Literal)):
+        raise TypeError(f"unexpected rdflib term {term!r}")
     if isinstance(term, URIRef):
         return pyoxigraph.NamedNode(str(term))
     if isinstance(term, BNode):

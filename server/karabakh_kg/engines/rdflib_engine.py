@@ -15,31 +15,20 @@ import warnings
 import pyoxigraph as ox
 import rdflib
 import rdflib.plugins.sparql
-from rdflib import BNode, Literal, URIRef
+from rdflib import URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from karabakh_kg import results
+from karabakh_kg import rdf_bridge
 from karabakh_kg.engines import Engine, EngineError, Job, QueryError, prefixes
 
 _PARSE_LOCK = threading.Lock()
 
 
 def to_oxigraph(term):
-    """Convert one rdflib term to the pyoxigraph term the writers expect."""
-    if term is None:
-        return None
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"unexpected rdflib term {term!r}")
+    """Convert one rdflib term (or None) to the pyoxigraph term the writers expect."""
+    return None if term is None else rdf_bridge.to_oxigraph(term)
 
 
 def _uses_service(node) -> bool:

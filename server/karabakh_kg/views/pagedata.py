@@ -12,12 +12,12 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import pyoxigraph as ox
 
 from karabakh_kg import cache as answer_cache
 from karabakh_kg import conneg
+from karabakh_kg import query_files
 from karabakh_kg.app import state
 from karabakh_kg.cache import Entry
 from karabakh_kg.engines import EngineError, Job, QueryError, QueryTimeout
@@ -74,7 +74,7 @@ def valid_iri(iri: str) -> bool:
 
 @lru_cache(maxsize=None)
 def _source(name: str) -> str:
-    return resources.files("karabakh_kg.queries").joinpath("pages", f"{name}.rq").read_text(encoding="utf-8")
+    return query_files.load(name, "pages").text
 
 
 def query_text(name: str, base: str, params: dict[str, str]) -> str:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from importlib import resources
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
+from karabakh_kg import query_files
 from karabakh_kg.protocol import parse
 from karabakh_kg.safety import Refused
 from karabakh_kg.views.sparql import add_cors, answer, error, preflight
@@ -25,45 +24,10 @@ bp.after_request(add_cors)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 
-@dataclass(frozen=True)
-class NamedQuery:
-    name: str
-    title: str
-    description: str
-    text: str
-
-
-def parse_header(name: str, text: str) -> NamedQuery:
-    """Read `# title:` and `# description:` from the leading comment block of a query file."""
-    fields: dict[str, list[str]] = {}
-    current = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if not stripped.startswith("#"):
-            break
-        content = stripped.lstrip("#").strip()
-        label, sep, value = content.partition(":")
-        if sep and label.strip().lower() in ("title", "description") and " " not in label.strip():
-            current = label.strip().lower()
-            fields[current] = [value.strip()]
-        elif current and content:
-            fields[current].append(content)
-    title = " ".join(fields.get("title", [])) or name.replace("-", " ").replace("_", " ")
-    return NamedQuery(name, title, " ".join(fields.get("description", [])), text)
-
-
 @functools.lru_cache(maxsize=1)
-def catalogue() -> dict[str, NamedQuery]:
+def catalogue() -> dict[str, query_files.QueryFile]:
     """Every competency query shipped in the `karabakh_kg.queries` package, by name."""
-    found = {}
-    for entry in resources.files("karabakh_kg.queries").iterdir():
-        if entry.is_file() and entry.name.endswith(".rq"):
-            name = entry.name[:-3]
-            if NAME.match(name):
-                found[name] = parse_header(name, entry.read_text(encoding="utf-8"))
-    return dict(sorted(found.items()))
+    return {q.name: q for q in query_files.listing() if NAME.match(q.name)}
 
 
 @bp.route("/queries/")
@@ -86,7 +50,7 @@ def index():
     return response
 
 
-def _lookup(name: str) -> NamedQuery:
+def _lookup(name: str) -> query_files.QueryFile:
     found = catalogue().get(name) if NAME.match(name) else None
     if found is None:
         abort(404, f"No competency query named {name!r}; see /queries/ for the list.")
