@@ -232,3 +232,42 @@ def test_catastrophic_regex_is_stopped_on_the_rdflib_engine(make_app):
     assert outcome["seconds"] < TIMEOUT + SLACK and slowest < 1.0
     record("hostile", **{"catastrophic regex (rdflib engine)": f"503 in {outcome['seconds']:.2f} s, "
                                                                 f"probes slowest {slowest * 1000:.0f} ms"})
+
+
+def test_more_runaways_than_query_processes_never_hang(server):
+    """A flood of runaway queries (twice the server's query processes, as many as its threads) and
+    simple queries at once: every request gets its answer within the timeout (a 503 when no query
+    process came free; never a 500), and once the flood is over simple queries are answered at once
+    again. While every thread of a worker waits on a runaway, even /health waits for one (a measured
+    limit, docs/security.md), but never past the timeout."""
+    runaways = 2 * 2 * 2  # twice WORKERS x QUERY_PROCESSES of the fixture's server
+    replies: list[Reply] = []
+    lock = threading.Lock()
+
+    def runaway(i: int) -> None:
+        reply = send(server.url, "GET", HOSTILE[0][2] + f" # flood {i}", {})
+        with lock:
+            replies.append(reply)
+
+    threads = [threading.Thread(target=runaway, args=(i,)) for i in range(runaways)]
+    for thread in threads:
+        thread.start()
+    simple, health = [], []
+    n = 0
+    while any(t.is_alive() for t in threads):
+        n += 1
+        health.append(request(server.url, "GET", "/health", timeout=10))
+        simple.append(request(server.url, "GET", "/sparql?" + urlencode({"query": f"{SIMPLE} # flood {n}"}), timeout=10))
+        time.sleep(0.05)  # pacing
+    for thread in threads:
+        thread.join()
+    after = request(server.url, "GET", "/sparql?" + urlencode({"query": SIMPLE + " # after the flood"}))
+    answered = sum(1 for r in simple if r.status == 200)
+    record("hostile", **{"flood of runaways": (
+        f"{runaways} runaways: statuses {sorted(r.status for r in replies)}, slowest {max(r.seconds for r in replies):.2f} s; "
+        f"simple queries meanwhile {answered}/{len(simple)} answered 200, the rest 503; "
+        f"/health slowest {max(r.seconds for r in health) * 1000:.0f} ms; after: {after.status} in {after.seconds * 1000:.0f} ms")})
+    assert all(r.status == 503 and r.seconds < TIMEOUT + SLACK for r in replies), [(r.status, r.seconds, r.text[:200]) for r in replies]
+    assert all(r.status in (200, 503) and r.seconds < TIMEOUT + SLACK for r in simple)
+    assert all(r.status == 200 and r.seconds < TIMEOUT + SLACK for r in health)
+    assert after.status == 200 and after.seconds < 1.0

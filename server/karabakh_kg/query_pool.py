@@ -75,6 +75,10 @@ def _serve(conn, engine: Engine) -> None:
             return
 
 
+class StartTimeout(EngineError):
+    """A query process was still starting when the time allowed ran out."""
+
+
 class _Worker:
     def __init__(self, engine: Engine):
         parent, child = _CONTEXT.Pipe()
@@ -89,7 +93,7 @@ class _Worker:
             return
         try:
             if not self.conn.poll(timeout):
-                raise EngineError("a query process did not start in time")
+                raise StartTimeout("a query process did not start in time")
             status, message = self.conn.recv()
         except (EOFError, OSError):  # it died while starting, or the pool was closed meanwhile
             raise EngineError("a query process stopped while starting") from None
@@ -168,6 +172,10 @@ class QueryPool:
         worker = self._acquire(deadline)
         try:
             worker.wait_ready(max(0.05, deadline - time.monotonic()))
+        except StartTimeout:  # a fresh process got late in the deadline: a timeout, and the process is kept
+            self._release(worker)
+            raise QueryTimeout("no query process was ready before the deadline") from None
+        try:
             worker.conn.send(job)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self.killed += 1
