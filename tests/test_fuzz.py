@@ -274,3 +274,48 @@ def test_fuzz_figures_are_recorded():
     cases = FIGURES.get("fuzz", {}).get("cases", 0)
     record("fuzz", cases=cases, examples_per_property=EXAMPLES)
     assert cases > 0 or os.environ.get("PYTEST_XDIST_WORKER"), "no fuzz case ran"
+
+
+def test_fuzz_raw_http_on_the_live_server(live_server):
+    """Raw bytes on the wire to gunicorn: malformed request lines, methods, headers and bodies (with a
+    correct Content-Length, so the server is never left waiting for more). The answer is never a 500
+    nor a stack trace, and the server keeps answering /health."""
+    import socket
+
+    from sec_helpers import request as http
+
+    port = int(live_server.url.rsplit(":", 1)[1])
+    token = st.one_of(st.sampled_from(METHODS + ["GET", "POST", "", " ", "G\x00T"]),
+                      st.text(HEADER_CHARS, min_size=1, max_size=10))
+    target = st.one_of(st.sampled_from(["/sparql", "/sparql?query=ASK%7B%7D", "/health", "/doc/aghdam", "*",
+                                        "http://127.0.0.1/sparql", "/%", "/\\..\\", "//", "/" + "a" * 5000]),
+                       st.binary(max_size=40).map(lambda b: "/" + b.decode("latin-1")))
+    version = st.sampled_from(["HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/1.1x", "", "HTTP/9"])
+    header = st.tuples(st.sampled_from(["Accept", "Content-Type", "Host", "Transfer-Encoding", "Expect", "X-" + "a" * 50,
+                                        "Content-Type ", " Accept", "Connection"]),
+                       st.text(HEADER_CHARS, max_size=60))
+
+    @settings(FUZZ, max_examples=max(10, EXAMPLES // 3))
+    @given(method=token, path=target, ver=version, headers=st.lists(header, max_size=5), body=st.binary(max_size=200))
+    def run(method, path, ver, headers, body):
+        _count("raw_http")
+        lines = [f"{method} {path} {ver}".encode("latin-1", "replace")]
+        lines += [f"{name}: {value}".encode("latin-1", "replace") for name, value in headers
+                  if name.strip().lower() not in ("transfer-encoding", "expect")]
+        lines += [b"Host: 127.0.0.1", b"Connection: close", b"Content-Length: %d" % len(body)]
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT + SLACK) as conn:
+            conn.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+            answer = b""
+            try:
+                while chunk := conn.recv(65536):
+                    answer += chunk
+            except ConnectionResetError:
+                pass
+        assert time.monotonic() - started < TIMEOUT + SLACK
+        status_line = answer.split(b"\r\n", 1)[0]
+        assert not status_line.startswith((b"HTTP/1.1 500", b"HTTP/1.0 500")), (lines, answer[:300])
+        assert not has_stack_trace(answer), answer[:500]
+
+    run()
+    assert http(live_server.url, "GET", "/health").status == 200
