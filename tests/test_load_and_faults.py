@@ -171,7 +171,7 @@ def test_killing_a_worker_fails_only_requests_in_flight(server, mix):
                 new = [w for w in workers_of(master) if w not in before]
                 if new:
                     replacement, replaced_at = new[0], time.monotonic()
-            if replacement is not None and children_of(replacement):  # it has answered a query
+            if replacement is not None and children_of(replacement):  # booted, its query process started: ready
                 serving_at = time.monotonic()
             time.sleep(0.01)  # polling the process table
         return {"victim": victim, "killed_at": killed_at, "replacement": replacement,
