@@ -18,14 +18,17 @@ import time
 import urllib.error
 import urllib.request
 import warnings
-import zipfile
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+
 import rdflib
 from SPARQLWrapper import CSV, JSON, POST, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+from ld_support import jena_cp as jena_classpath  # noqa: F401 - the shared Jena fixture
+from sec_helpers import cpu_seconds, descendants
 
 from conftest import LIVE_QUERY_TIMEOUT
 
@@ -169,30 +172,6 @@ def test_curl_service_description(live_server):
 
 # --- Apache Jena ------------------------------------------------------------------------------
 
-JENA_JARS = Path("/usr/share/java")
-SKIPPED_JARS = ("log4j", "maven3-slf4j-provider", "slf4j-jcl", "slf4j-simple")
-
-
-@pytest.fixture(scope="session")
-def jena_classpath(tmp_path_factory) -> str:
-    """Jena's jars from Debian, with the xerces message bundles copied where Jena looks for them."""
-    if shutil.which("java") is None:
-        pytest.skip("Java is absent: install default-jre-headless and libapache-jena-java to run Jena's rsparql")
-    core = JENA_JARS / "jena-core.jar"
-    if not core.exists():
-        pytest.skip("Jena is absent: install Debian's libapache-jena-java to run Jena's rsparql")
-    fix = tmp_path_factory.mktemp("jena-xerces")
-    with zipfile.ZipFile(core) as jar:  # tools.md: the bundles stayed under org/apache/jena/ext/
-        for name in jar.namelist():
-            if name.startswith("org/apache/jena/ext/xerces/") and not name.endswith(("/", ".class")):
-                target = fix / name[len("org/apache/jena/ext/"):]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(jar.read(name))
-    jars = sorted(p for p in JENA_JARS.glob("*.jar")
-                  if not p.stem[-1].isdigit() and not any(s in p.name for s in SKIPPED_JARS))
-    return os.pathsep.join([str(fix), *map(str, jars)])
-
-
 def rsparql(classpath: str, server, query: str, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(["java", "-cp", classpath, "arq.rsparql", "--service", server.url + "/sparql", *extra, query],
                           capture_output=True, timeout=120, text=True)
@@ -222,35 +201,6 @@ def test_jena_rsparql_construct_and_ask(jena_classpath, live_server):
 
 # --- timeouts that really stop the work ---------------------------------------------------------
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def test_runaway_query_is_stopped_while_others_are_served(live_server):
     outcome = {}
 
@@ -277,10 +227,10 @@ def test_runaway_query_is_stopped_while_others_are_served(live_server):
     assert LIVE_QUERY_TIMEOUT - 0.1 <= outcome["seconds"] < LIVE_QUERY_TIMEOUT + 2
     assert answered >= 5 and slowest < 1.0
     # the work really stopped: no process of the server burns CPU any more
-    pids = _descendants(live_server.process.pid)
-    before = _cpu_seconds(pids)
+    pids = descendants(live_server.process.pid)
+    before = cpu_seconds(pids)
     time.sleep(0.5)  # measuring CPU use over an interval, not waiting for readiness
-    assert _cpu_seconds(pids) - before < 0.2
+    assert cpu_seconds(pids) - before < 0.2
     assert fetch(live_server.url + "/sparql?" + urlencode({"query": PLACES + " # after"}))[0] == 200
     assert "stopped" in live_server.log()
 
@@ -362,11 +312,11 @@ def test_killed_web_worker_leaves_no_query_process_behind(live_server_factory, r
     deadline = time.monotonic() + 10
     workers, children = [], []
     while time.monotonic() < deadline and not children:  # wait until the runaway runs in a query process
-        workers = _descendants(server.process.pid)
-        children = [pid for w in workers for pid in _descendants(w)]
+        workers = descendants(server.process.pid)
+        children = [pid for w in workers for pid in descendants(w)]
         time.sleep(0.05)
     assert children, "the runaway query never reached a query process"
-    worker = next(w for w in workers if children[0] in _descendants(w))
+    worker = next(w for w in workers if children[0] in descendants(w))
     os.kill(worker, 9)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(_alive(pid) for pid in children):
