@@ -9,6 +9,7 @@ dataset is pinned to the release's graphs, deadlines hold, a broken store is a c
 from __future__ import annotations
 
 import socket
+import urllib.parse
 import threading
 import time
 
@@ -197,3 +198,23 @@ def test_concurrent_clients_share_nothing(app):
     for t in threads:
         t.join(timeout=30)
     assert client_errors == []
+
+
+@pytest.mark.live
+def test_karabakh_kg_serve_with_a_remote_engine(app, remote_app, oxigraph_server, release_dir, tmp_path):  # noqa: F811
+    """`karabakh-kg serve --engine sparql:URL` on gunicorn, answering through the store."""
+    import json as _json
+    import urllib.request
+
+    from conftest import start_live_server
+
+    server = start_live_server(release_dir, tmp_path / "serve.log",
+                               engine=f"sparql:{oxigraph_server.url}/query")
+    try:
+        url = server.url + "/sparql?" + urllib.parse.urlencode({"query": EVENTS})
+        request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            rows = _json.load(response)["results"]["bindings"]
+        assert [r["e"]["value"] for r in rows] == bindings(get(app.test_client(), EVENTS), "e")
+    finally:
+        server.stop()
