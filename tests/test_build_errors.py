@@ -54,41 +54,27 @@ def test_turtle_syntax_error_names_file_line_and_column(capsys, tmp_path, good_b
     assert f"events.ttl:{line}:" in err or f"events.ttl:{line + 1}:" in err
 
 
-def test_undeclared_prefix_is_a_syntax_error(capsys, tmp_path, good_build):
-    source = copy_inputs(tmp_path)
-    replace_in(source / FACTS / "events.ttl", "kgo:party kg:armenia", "kgx:party kg:armenia")
-    check_failed(capsys, tmp_path, good_build, "events.ttl:", "kgx")
+# (file under data/facts, text, broken text, what the message must name)
+BROKEN = {
+    "undeclared prefix": ("events.ttl", "kgo:party kg:armenia", "kgx:party kg:armenia", ["events.ttl:", "kgx"]),
+    "quote not in the article": ("events.ttl", 'kgo:quote "Aghdam is ours!"', 'kgo:quote "Aghdam is ours !"',
+                                 ["kg:utterance-aghdam-is-ours", "quote not found verbatim", "'Aghdam is ours !'", "events.ttl:"]),
+    "normalised apostrophe": ("actors-and-regions.ttl", "outside Nagorno-Karabakh’s borders", "outside Nagorno-Karabakh's borders",
+                              ["kg:aghdam", "quote not found verbatim"]),
+    "SHACL violation": ("events.ttl", '    rdfs:label "Davit Tonoyan tenders his resignation"@en ;\n', "",
+                        ["kg:tonoyan-resignation", "English rdfs:label"]),
+    "violation query": ("events.ttl", "kgo:agent kg:davit-tonoyan ;", "kgo:agentt kg:davit-tonoyan ;",
+                        ["kgo:agentt", "undeclared-term-violation"]),
+    "inconsistency": ("actors-and-regions.ttl", "kg:ilham-aliyev a kgo:Person ;", "kg:ilham-aliyev a kgo:Person, kgo:Town ;",
+                      ["inconsistent under OWL 2 RL", "ilham-aliyev"]),
+}
 
 
-def test_quote_not_in_article_names_resource_and_quote(capsys, tmp_path, good_build):
-    source = copy_inputs(tmp_path)
-    replace_in(source / FACTS / "events.ttl", 'kgo:quote "Aghdam is ours!"', 'kgo:quote "Aghdam is ours !"')
-    check_failed(capsys, tmp_path, good_build, "kg:utterance-aghdam-is-ours", "quote not found verbatim", "'Aghdam is ours !'",
-                 "events.ttl:")
-
-
-def test_normalised_apostrophe_is_not_the_article(capsys, tmp_path, good_build):
-    source = copy_inputs(tmp_path)
-    replace_in(source / FACTS / "actors-and-regions.ttl", "outside Nagorno-Karabakh’s borders", "outside Nagorno-Karabakh's borders")
-    check_failed(capsys, tmp_path, good_build, "kg:aghdam", "quote not found verbatim")
-
-
-def test_shacl_violation_names_the_node(capsys, tmp_path, good_build):
-    source = copy_inputs(tmp_path)
-    replace_in(source / FACTS / "events.ttl", '    rdfs:label "Davit Tonoyan tenders his resignation"@en ;\n', "")
-    check_failed(capsys, tmp_path, good_build, "kg:tonoyan-resignation", "English rdfs:label")
-
-
-def test_violation_query_names_the_node(capsys, tmp_path, good_build):
-    source = copy_inputs(tmp_path)
-    replace_in(source / FACTS / "events.ttl", "kgo:agent kg:davit-tonoyan ;", "kgo:agentt kg:davit-tonoyan ;")
-    check_failed(capsys, tmp_path, good_build, "kgo:agentt", "undeclared-term-violation")
-
-
-def test_inconsistency_names_the_resources(capsys, tmp_path, good_build):
-    source = copy_inputs(tmp_path)
-    replace_in(source / FACTS / "actors-and-regions.ttl", "kg:ilham-aliyev a kgo:Person ;", "kg:ilham-aliyev a kgo:Person, kgo:Town ;")
-    check_failed(capsys, tmp_path, good_build, "inconsistent under OWL 2 RL", "ilham-aliyev")
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_fact_is_named(capsys, tmp_path, good_build, case):
+    name, old, new, expected = BROKEN[case]
+    replace_in(copy_inputs(tmp_path) / FACTS / name, old, new)
+    check_failed(capsys, tmp_path, good_build, *expected)
 
 
 def test_missing_input_folder(capsys, tmp_path, good_build):

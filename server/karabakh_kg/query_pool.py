@@ -107,7 +107,10 @@ class _Worker:
         except (OSError, AttributeError):
             pass
         self.process.join(timeout=2)
-        self.conn.close()
+        try:
+            self.conn.close()
+        except OSError:  # already closed by a concurrent kill (pool closing while a replacement starts)
+            pass
 
 
 class QueryPool:
