@@ -71,7 +71,7 @@ def competency_queries() -> dict[str, str]:
 
 
 def bench_query(name: str) -> str:
-    return (BENCH / "queries" / f"{name}.rq").read_text("utf-8")
+    return (ROOT / "queries" / "bench" / f"{name}.rq").read_text("utf-8")
 
 
 def form_of(query: str) -> str:

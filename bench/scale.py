@@ -28,7 +28,7 @@ import generate  # noqa: E402
 from karabakh_kg import releases, rules  # noqa: E402
 from karabakh_kg.namespaces import DEFAULT_BASE, IRIs  # noqa: E402
 
-QUERIES = Path(__file__).resolve().parent / "queries"
+QUERIES = Path(__file__).resolve().parent.parent / "queries" / "bench"
 
 
 def graph_sizes(store: ox.Store) -> dict[str, int]:
