@@ -78,3 +78,19 @@ def test_rules_reasoner_builds_the_same_dataset(kg_build, tmp_path):
     rules_release, _ = build.build(None, tmp_path / "rules", reasoner="rules")
     assert rules_release.dataset.read_bytes() == releases.open_current(kg_build).dataset.read_bytes()
     assert rules_release.manifest["reasoner"] == "rules"
+
+
+def test_blank_node_labels_do_not_depend_on_random_ids(tmp_path):
+    """A blank node that heads no triple (only pointed at) still gets the same label every time."""
+    from rdflib import BNode, Dataset, URIRef
+
+    from karabakh_kg import release_writer
+
+    written = []
+    for run in range(2):
+        dataset = Dataset()
+        graph = dataset.graph(DEFAULT.graph("asserted"))
+        graph.add((URIRef("http://example.org/a"), URIRef("http://example.org/p"), BNode()))
+        release = release_writer.write(dataset, tmp_path / str(run), version="v", base=DEFAULT.base)
+        written.append(release.dataset.read_bytes())
+    assert written[0] == written[1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pyoxigraph
@@ -66,8 +67,6 @@ def write(
         (staged / releases.MANIFEST).write_text(text, encoding="utf-8")
         path = releases.publish(build_dir, staged, version)
     except BaseException:
-        import shutil
-
         shutil.rmtree(staged, ignore_errors=True)
         raise
     return releases.Release(path, manifest)
@@ -114,8 +113,17 @@ def _with_stable_bnodes(dataset: Dataset, prefixes: dict[str, str]) -> Dataset:
         taken[labels[node]] = n + 1
         final[node] = BNode(f"b{labels[node]}{'' if n == 0 else f'x{n}'}")
 
+    # A blank node that heads no triple is named by the triples that point at it (never by its random id).
+    incoming: dict[BNode, list[str]] = {}
+    for s, p, o, _ in quads:
+        if isinstance(o, BNode) and o not in final:
+            head = final[s] if s in final else s
+            incoming.setdefault(o, []).append(f"{head.n3()} {p.n3()}")
+    for node, refs in sorted(incoming.items(), key=lambda item: sorted(item[1])):
+        final[node] = BNode("l" + hashlib.sha256("\n".join(sorted(refs)).encode("utf-8")).hexdigest()[:16])
+
     def fix(term):
-        return final.get(term, BNode(f"b{hashlib.sha256(str(term).encode()).hexdigest()[:16]}")) if isinstance(term, BNode) else term
+        return final[term] if isinstance(term, BNode) else term
 
     copy = Dataset()
     for prefix, ns in prefixes.items():
