@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 APT_PACKAGES := default-jre-headless libapache-jena-java chromium graphviz
 
-.PHONY: setup system-deps build serve test bench lock check clean diagram screenshots
+.PHONY: setup system-deps build serve test test-fast lint bench lock check clean diagram screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,8 +32,17 @@ serve: build
 check: build
 	$(BIN)/karabakh-kg check
 
-test: setup system-deps build
+test: setup system-deps build lint
 	$(BIN)/python -m pytest -q
+
+## The unit tier: no server, no browser, no Java (under 30 s).
+test-fast: setup build
+	$(BIN)/python -m pytest -q -m "not live and not browser and not java and not slow"
+
+## ruff: the lint rules and the formatting configured in pyproject.toml.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: build
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[bench]'

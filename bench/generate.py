@@ -28,15 +28,50 @@ SCHEMA = "https://schema.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 OA = "http://www.w3.org/ns/oa#"
 
-EVENTS = ("Handover", "Occupation", "Recapture", "Address", "Report", "Resignation", "Protest",
-          "War", "Clashes", "Displacement", "Deployment", "Mediation", "Signing")
-WORDS = ("Aghdam", "Kalbajar", "Lachin", "Shusha", "Karabakh", "Ganja", "Tovuz", "Fuzuli",
-         "Jabrayil", "Zangilan", "Qubadli", "Khojavend", "Tartar", "Barda", "Goris", "Sisian")
+EVENTS = (
+    "Handover",
+    "Occupation",
+    "Recapture",
+    "Address",
+    "Report",
+    "Resignation",
+    "Protest",
+    "War",
+    "Clashes",
+    "Displacement",
+    "Deployment",
+    "Mediation",
+    "Signing",
+)
+WORDS = (
+    "Aghdam",
+    "Kalbajar",
+    "Lachin",
+    "Shusha",
+    "Karabakh",
+    "Ganja",
+    "Tovuz",
+    "Fuzuli",
+    "Jabrayil",
+    "Zangilan",
+    "Qubadli",
+    "Khojavend",
+    "Tartar",
+    "Barda",
+    "Goris",
+    "Sisian",
+)
 
 
-NAMED = {("country", 0): "azerbaijan", ("country", 1): "armenia", ("country", 2): "russia",
-         ("district", 0): "aghdam", ("person", 0): "ilham-aliyev", ("ceasefire", 0): "ceasefire",
-         ("event", 0): "aghdam-handover"}
+NAMED = {
+    ("country", 0): "azerbaijan",
+    ("country", 1): "armenia",
+    ("country", 2): "russia",
+    ("district", 0): "aghdam",
+    ("person", 0): "ilham-aliyev",
+    ("ceasefire", 0): "ceasefire",
+    ("event", 0): "aghdam-handover",
+}
 
 
 def _iri(value: str) -> str:
@@ -101,7 +136,6 @@ class Generator:
 
     def run(self) -> list[str]:
         n = self.target
-        rng = self.rng
         scale = max(1, n // 1000)
         self.articles = [self.node("article", i) for i in range(max(2, n // 5000))]
         for i, a in enumerate(self.articles):
@@ -198,8 +232,11 @@ class Generator:
             self.t(cp, self.kgo("controller"), b)
             self.t(cp, self.kgo("controlledRegion"), region)
             self.t(cp, self.kgo("startedBy"), ev)
-            self.t(cp, self.kgo("hasTime"), self.interval(f"control-{i}", rng.choice(self.days),
-                                                         rng.choice(self.days) if i % 2 else None))
+            self.t(
+                cp,
+                self.kgo("hasTime"),
+                self.interval(f"control-{i}", rng.choice(self.days), rng.choice(self.days) if i % 2 else None),
+            )
             if kind == "Handover":
                 self.agreement(i, a, b, region, ev, article)
         elif kind in ("Address", "Report"):

@@ -44,6 +44,7 @@ CLIENTS = (1, 8, 32)
 
 # --- small helpers --------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -109,6 +110,7 @@ def normalise(body: bytes, accept: str):
 
 # --- processes and their memory ---------------------------------------------------------------
 
+
 def process_tree(pid: int) -> list[int]:
     """pid and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
@@ -117,7 +119,7 @@ def process_tree(pid: int) -> list[int]:
             continue
         try:
             stat = (entry / "stat").read_text()
-            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
         except (OSError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry.name))
@@ -185,8 +187,9 @@ class Server:
         env = dict(os.environ, **self.env)
         with self.log_file.open("wb") as sink:
             started = time.perf_counter()
-            self.process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                command, stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
         return started
 
     def stop(self) -> None:
@@ -256,14 +259,18 @@ def close_connections() -> None:
 
 # --- measurements -----------------------------------------------------------------------------
 
+
 def build_times(runs: int, workdir: Path, reasoner: str = "owlrl") -> dict:
     """`karabakh-kg build` of the article graph, from scratch each time (fresh build folder)."""
     times = []
     for i in range(runs):
         target = workdir / f"build-{reasoner}-{i}"
         started = time.perf_counter()
-        done = subprocess.run([str(BIN / "python"), "-m", "karabakh_kg.cli", "build", "--build-dir", str(target),
-                               "--reasoner", reasoner], capture_output=True, text=True)
+        done = subprocess.run(
+            [str(BIN / "python"), "-m", "karabakh_kg.cli", "build", "--build-dir", str(target), "--reasoner", reasoner],
+            capture_output=True,
+            text=True,
+        )
         elapsed = time.perf_counter() - started
         if done.returncode != 0:
             raise RuntimeError(f"build failed: {done.stderr[-2000:]}")
@@ -272,8 +279,9 @@ def build_times(runs: int, workdir: Path, reasoner: str = "owlrl") -> dict:
     return {"runs": [round(t, 3) for t in times], "median_s": round(median(times), 3)}
 
 
-def latencies(server: Server, queries: dict[str, str], reps: int, cold: bool, timeout: float = 120.0,
-              restart=None) -> dict[str, dict]:
+def latencies(
+    server: Server, queries: dict[str, str], reps: int, cold: bool, timeout: float = 120.0, restart=None
+) -> dict[str, dict]:
     """Median latency of each query at one client; `cold` makes every request text unique
     (a comment), so a result cache cannot answer it. A query that runs past `timeout` is recorded
     as timed out, and `restart()` (if given) replaces the server still busy with it."""
@@ -298,26 +306,37 @@ def latencies(server: Server, queries: dict[str, str], reps: int, cold: bool, ti
                 times.append(seconds * 1000)
             if sum(times) > 20_000:  # enough of a slow query
                 break
-        out[name] = {"median_ms": round(median(times), 3) if times and statuses == {200} else None,
-                     "statuses": sorted(map(str, statuses)),
-                     "answer": normalise(body, accept) if statuses == {200} else None}
+        out[name] = {
+            "median_ms": round(median(times), 3) if times and statuses == {200} else None,
+            "statuses": sorted(map(str, statuses)),
+            "answer": normalise(body, accept) if statuses == {200} else None,
+        }
     close_connections()
     return out
 
 
-def in_process(store_path: Path, queries: dict[str, str], reps: int, max_rows: int | None = None,
-               limit: float = 30.0) -> dict:
+def in_process(
+    store_path: Path, queries: dict[str, str], reps: int, max_rows: int | None = None, limit: float = 30.0
+) -> dict:
     """pyoxigraph queried in-process on the same store (rows iterated, up to max_rows+1).
 
     Each query runs in a child process, because an Oxigraph query cannot be interrupted: one
     that runs past `limit` seconds is recorded as timed out (median None) and its process killed."""
     out = {}
     for name, query in queries.items():
-        command = [str(BIN / "python"), str(Path(__file__).resolve()), "--in-process-worker", str(store_path),
-                   str(reps), str(-1 if max_rows is None else max_rows)]
+        command = [
+            str(BIN / "python"),
+            str(Path(__file__).resolve()),
+            "--in-process-worker",
+            str(store_path),
+            str(reps),
+            str(-1 if max_rows is None else max_rows),
+        ]
         try:
             done = subprocess.run(command, input=query, capture_output=True, text=True, timeout=limit)
-            out[name] = json.loads(done.stdout) if done.returncode == 0 else {"median_ms": None, "error": done.stderr[-300:]}
+            out[name] = (
+                json.loads(done.stdout) if done.returncode == 0 else {"median_ms": None, "error": done.stderr[-300:]}
+            )
         except subprocess.TimeoutExpired:
             out[name] = {"median_ms": None, "error": f"over {limit:g} s"}
     return out
@@ -367,12 +386,30 @@ def load(server: Server, queries: dict[str, str], clients: int, duration: float,
     accepts = [accept_for(q) for q in queries.values()]
     if shutil.which("wrk"):
         script = workdir / "mix.lua"
-        script.write_text(WRK_SCRIPT % (", ".join(json.dumps(p) for p in paths),
-                                        ", ".join(json.dumps(a) for a in accepts)))
+        script.write_text(
+            WRK_SCRIPT % (", ".join(json.dumps(p) for p in paths), ", ".join(json.dumps(a) for a in accepts))
+        )
         threads = max(1, min(clients, 2))
-        done = subprocess.run(["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{max(1, round(duration))}s",
-                               "--timeout", "10s", "--latency", "-s", str(script), server.base],
-                              capture_output=True, text=True, timeout=duration + 60)
+        done = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                str(threads),
+                "-c",
+                str(clients),
+                "-d",
+                f"{max(1, round(duration))}s",
+                "--timeout",
+                "10s",
+                "--latency",
+                "-s",
+                str(script),
+                server.base,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=duration + 60,
+        )
         text = done.stdout
         if "Requests/sec" not in text:
             raise RuntimeError(f"wrk failed on {server.name}: {done.stdout[-800:]} {done.stderr[-800:]}")
@@ -380,11 +417,18 @@ def load(server: Server, queries: dict[str, str], clients: int, duration: float,
         total = int(re.search(r"(\d+) requests in", text).group(1))
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
         socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-        errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
+        errors = (int(non2xx.group(1)) if non2xx else 0) + (
+            sum(map(int, socket_errors.groups())) if socket_errors else 0
+        )
         dist = dict(re.findall(r"\n\s+(50|99)%\s+([\d.]+(?:us|ms|s|m))", text))
-        return {"tool": "wrk", "rps": round(rps, 1), "requests": total, "errors": errors,
-                "p50_ms": round(_ms(dist["50"]), 3) if "50" in dist else None,
-                "p99_ms": round(_ms(dist["99"]), 3) if "99" in dist else None}
+        return {
+            "tool": "wrk",
+            "rps": round(rps, 1),
+            "requests": total,
+            "errors": errors,
+            "p50_ms": round(_ms(dist["50"]), 3) if "50" in dist else None,
+            "p99_ms": round(_ms(dist["99"]), 3) if "99" in dist else None,
+        }
     return python_load(server, paths, accepts, clients, duration)
 
 
@@ -414,58 +458,148 @@ def python_load(server: Server, paths, accepts, clients: int, duration: float) -
         t.join()
     elapsed = time.monotonic() - started
     flat = [x for r in results for x in r]
-    return {"tool": "python", "rps": round(len(flat) / elapsed, 1), "requests": len(flat),
-            "errors": sum(errors), "p50_ms": pct(flat, 0.5), "p99_ms": pct(flat, 0.99)}
+    return {
+        "tool": "python",
+        "rps": round(len(flat) / elapsed, 1),
+        "requests": len(flat),
+        "errors": sum(errors),
+        "p50_ms": pct(flat, 0.5),
+        "p99_ms": pct(flat, 0.99),
+    }
 
 
 # --- the servers ------------------------------------------------------------------------------
 
+
 def ours(name: str, build_dir: Path, workers: int = 2, threads: int = 4, env: dict | None = None) -> Server:
-    return Server(name, [str(BIN / "python"), "-m", "karabakh_kg.cli", "serve", "--host", "127.0.0.1",
-                         "--port", "{port}", "--workers", str(workers), "--threads", str(threads),
-                         "--build-dir", str(build_dir)], "/sparql", env=dict(env or {}))
+    return Server(
+        name,
+        [
+            str(BIN / "python"),
+            "-m",
+            "karabakh_kg.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--build-dir",
+            str(build_dir),
+        ],
+        "/sparql",
+        env=dict(env or {}),
+    )
 
 
 def wsgi_variants(build_dir: Path) -> list[Server]:
     env = {"KARABAKH_KG_BUILD_DIR": str(build_dir)}
-    out = [ours("gunicorn sync x2", build_dir, 2, 1), ours("gunicorn gthread 2x4", build_dir, 2, 4),
-           ours("gunicorn sync x4", build_dir, 4, 1)]
+    out = [
+        ours("gunicorn sync x2", build_dir, 2, 1),
+        ours("gunicorn gthread 2x4", build_dir, 2, 4),
+        ours("gunicorn sync x4", build_dir, 4, 1),
+    ]
     if (BIN / "waitress-serve").exists():
-        out.append(Server("waitress 8 threads", [str(BIN / "waitress-serve"), "--host", "127.0.0.1", "--port", "{port}",
-                                                  "--threads", "8", "--call", "karabakh_kg.app:create_app"],
-                          "/sparql", env=env))
+        out.append(
+            Server(
+                "waitress 8 threads",
+                [
+                    str(BIN / "waitress-serve"),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "{port}",
+                    "--threads",
+                    "8",
+                    "--call",
+                    "karabakh_kg.web.app:create_app",
+                ],
+                "/sparql",
+                env=env,
+            )
+        )
     if (BIN / "granian").exists():
-        out.append(Server("granian x2", [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
-                                          "--port", "{port}", "--workers", "2", "--blocking-threads", "4",
-                                          "--no-ws", "--factory", "karabakh_kg.app:create_app"], "/sparql", env=env))
+        out.append(
+            Server(
+                "granian x2",
+                [
+                    str(BIN / "granian"),
+                    "--interface",
+                    "wsgi",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "{port}",
+                    "--workers",
+                    "2",
+                    "--blocking-threads",
+                    "4",
+                    "--no-ws",
+                    "--factory",
+                    "karabakh_kg.web.app:create_app",
+                ],
+                "/sparql",
+                env=env,
+            )
+        )
     return out
 
 
 def oxigraph_server(location: Path) -> Server:
-    return Server("oxigraph server", [str(BIN / "oxigraph"), "serve-read-only", "--location", str(location),
-                                      "--bind", "127.0.0.1:{port}", "--union-default-graph",
-                                      "--timeout-s", "10"], "/query")  # our QUERY_TIMEOUT: same bound
+    return Server(
+        "oxigraph server",
+        [
+            str(BIN / "oxigraph"),
+            "serve-read-only",
+            "--location",
+            str(location),
+            "--bind",
+            "127.0.0.1:{port}",
+            "--union-default-graph",
+            "--timeout-s",
+            "10",
+        ],
+        "/query",
+    )  # our QUERY_TIMEOUT: same bound
 
 
 def rdflib_endpoint(dataset: Path) -> Server:
-    return Server("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1",
-                                      "--port", "{port}", str(dataset)], "/")
+    return Server(
+        "rdflib-endpoint",
+        [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", "{port}", str(dataset)],
+        "/",
+    )
 
 
 def oxigraph_load(dataset: Path, location: Path) -> float:
     shutil.rmtree(location, ignore_errors=True)
     started = time.perf_counter()
-    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(dataset)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(dataset)],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - started
 
 
 # --- the run ----------------------------------------------------------------------------------
 
+
 def machine() -> dict:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
-    mem = next(int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     load_avg = os.getloadavg()
     versions = {}
     for module in ("pyoxigraph", "rdflib", "flask", "gunicorn", "waitress", "granian", "rdflib_endpoint", "owlrl"):
@@ -478,10 +612,21 @@ def machine() -> dict:
                 versions[module] = version(module.replace("_", "-"))
             except PackageNotFoundError:
                 pass
-    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[:1] if shutil.which("wrk") else []
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem / 1024 / 1024, 1),
-            "python": platform.python_version(), "os": platform.platform(), "load_average_at_start": load_avg,
-            "versions": versions, "wrk": wrk[0] if wrk else None}
+    wrk = (
+        subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[:1]
+        if shutil.which("wrk")
+        else []
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "load_average_at_start": load_avg,
+        "versions": versions,
+        "wrk": wrk[0] if wrk else None,
+    }
 
 
 def startup(server_factory, query: str, expected, runs: int, workdir: Path) -> dict:
@@ -527,8 +672,11 @@ def run_article(args, workdir: Path, out: dict) -> None:
 
     log("per-query latency: in-process and over HTTP, 1 client")
     out["latency"] = {"pyoxigraph in-process": in_process(release / "store", queries, reps)}
-    servers = {"ours": ours("ours", ROOT / "build"), "oxigraph": oxigraph_server(oxi_dir),
-               "rdflib-endpoint": rdflib_endpoint(release / "dataset.nq")}
+    servers = {
+        "ours": ours("ours", ROOT / "build"),
+        "oxigraph": oxigraph_server(oxi_dir),
+        "rdflib-endpoint": rdflib_endpoint(release / "dataset.nq"),
+    }
     out["load"], out["memory_mb"], out["answers_agree"] = {}, {}, {}
     for key, server in servers.items():
         slow = key == "rdflib-endpoint"  # rdflib's engine: minutes on some queries; restart when stuck
@@ -539,8 +687,9 @@ def run_article(args, workdir: Path, out: dict) -> None:
 
         server.wait_ready(probe, expected, server.start(workdir))
         try:
-            out["latency"][key] = latencies(server, queries, 3 if slow else reps, cold=False,
-                                            timeout=30.0 if slow else 120.0, restart=restart)
+            out["latency"][key] = latencies(
+                server, queries, 3 if slow else reps, cold=False, timeout=30.0 if slow else 120.0, restart=restart
+            )
             if key == "ours":
                 out["latency"]["ours (cache miss)"] = latencies(server, queries, reps, cold=True)
             out["load"][key], peak = {}, 0.0
@@ -570,8 +719,9 @@ def run_article(args, workdir: Path, out: dict) -> None:
                 server.stop()
     reference_answers = {n: v["answer"] for n, v in out["latency"]["oxigraph"].items()}
     for key in ("ours", "ours (cache miss)", "rdflib-endpoint"):
-        out["answers_agree"][key] = {n: v["answer"] is not None and v["answer"] == reference_answers[n]
-                                     for n, v in out["latency"][key].items()}
+        out["answers_agree"][key] = {
+            n: v["answer"] is not None and v["answer"] == reference_answers[n] for n, v in out["latency"][key].items()
+        }
     for table in out["latency"].values():
         for v in table.values():
             v.pop("answer", None)
@@ -605,8 +755,12 @@ def run_scale(args, workdir: Path, out: dict) -> None:
     for size in args.sizes:
         log(f"scale {size}: generate + reason (rules) in a separate process")
         build_dir = workdir / f"scale-{size}"
-        done = subprocess.run([str(BIN / "python"), str(BENCH / "scale.py"), "--triples", str(size),
-                               "--build-dir", str(build_dir)], capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            [str(BIN / "python"), str(BENCH / "scale.py"), "--triples", str(size), "--build-dir", str(build_dir)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if done.returncode != 0:
             out["scale"][size] = {"error": done.stderr[-1500:]}
             continue
@@ -625,16 +779,22 @@ def run_scale(args, workdir: Path, out: dict) -> None:
             entry["http_overhead_ms"] = overhead
             entry["ours_cold"] = {n: v["median_ms"] for n, v in latencies(server, queries, 7, cold=True).items()}
             entry["ours_warm"] = {n: v["median_ms"] for n, v in latencies(server, queries, 3, cold=False).items()}
-            mix = {n: q for n, q in queries.items()
-                   if entry["in_process"][n]["median_ms"] is not None and entry["in_process"][n]["median_ms"] < 1000}
+            mix = {
+                n: q
+                for n, q in queries.items()
+                if entry["in_process"][n]["median_ms"] is not None and entry["in_process"][n]["median_ms"] < 1000
+            }
             entry["load_mix_excluded"] = sorted(set(queries) - set(mix))
             entry["ours_load_8"] = load(server, mix, 8, args.duration, workdir)
             entry["ours_rss_mb"] = round(sampler.stop(), 1)
         finally:
             server.stop()
         entry["within_2x_plus_overhead"] = {
-            n: entry["ours_cold"][n] is not None and entry["in_process"][n]["median_ms"] is not None
-            and entry["ours_cold"][n] <= 2 * entry["in_process"][n]["median_ms"] + 2 * overhead for n in queries}
+            n: entry["ours_cold"][n] is not None
+            and entry["in_process"][n]["median_ms"] is not None
+            and entry["ours_cold"][n] <= 2 * entry["in_process"][n]["median_ms"] + 2 * overhead
+            for n in queries
+        }
         oxi_dir = workdir / f"oxigraph-{size}"
         entry["oxigraph_load_s"] = round(oxigraph_load(release / "dataset.nq", oxi_dir), 2)
         oxi = oxigraph_server(oxi_dir)
@@ -659,16 +819,22 @@ def owlrl_time(release: Path, workdir: Path, limit: float = 120.0) -> float | No
         "o = rdflib.Graph(); a = rdflib.Graph()\n"
         "for s, p, ob, g in d.quads():\n"
         "    (o if str(g).endswith('/ontology') else a if str(g).endswith('/asserted') else rdflib.Graph()).add((s, p, ob))\n"
-        "t = time.perf_counter(); reasoning.closure(o, a); print(time.perf_counter() - t)\n")
+        "t = time.perf_counter(); reasoning.closure(o, a); print(time.perf_counter() - t)\n"
+    )
     try:
-        done = subprocess.run([str(BIN / "python"), "-W", "ignore", str(script), str(release / "dataset.nq")],
-                              capture_output=True, text=True, timeout=limit)
+        done = subprocess.run(
+            [str(BIN / "python"), "-W", "ignore", str(script), str(release / "dataset.nq")],
+            capture_output=True,
+            text=True,
+            timeout=limit,
+        )
         return round(float(done.stdout.strip().splitlines()[-1]), 2) if done.returncode == 0 else None
     except (subprocess.TimeoutExpired, ValueError, IndexError):
         return None
 
 
 # --- report -----------------------------------------------------------------------------------
+
 
 def ratio(a, b, b_floor=None) -> str:
     """a/b; when b completed nothing, a lower bound from one request in the run (b_floor)."""
@@ -682,16 +848,23 @@ def ratio(a, b, b_floor=None) -> str:
 def report(out: dict) -> str:
     lines = []
     add = lines.append
-    add(f"machine: {out['machine']['cpu']}, {out['machine']['cores']} cores, {out['machine']['memory_gb']} GB; "
-        f"load average at start {out['machine']['load_average_at_start']}")
+    add(
+        f"machine: {out['machine']['cpu']}, {out['machine']['cores']} cores, {out['machine']['memory_gb']} GB; "
+        f"load average at start {out['machine']['load_average_at_start']}"
+    )
     if "build" in out:
         s = out["startup"]
         add(f"\narticle graph: {out['dataset']} triples")
-        add(f"build (karabakh-kg build, median): {out['build']['median_s']} s with owlrl, "
+        add(
+            f"build (karabakh-kg build, median): {out['build']['median_s']} s with owlrl, "
             f"{out['build_rules']['median_s']} s with --reasoner rules   [target < 3 s] "
-            f"(oxigraph load of the built dataset: {out['oxigraph_load_s']} s)")
-        add("start-up to first correct answer (median): " + ", ".join(
-            f"{k} {v['median_s']} s" for k, v in s.items()) + "   [target ours < 1 s]")
+            f"(oxigraph load of the built dataset: {out['oxigraph_load_s']} s)"
+        )
+        add(
+            "start-up to first correct answer (median): "
+            + ", ".join(f"{k} {v['median_s']} s" for k, v in s.items())
+            + "   [target ours < 1 s]"
+        )
         add("\nper-query median latency at 1 client, ms (ours = result cache hit; cache miss = unique text)")
         cols = ["pyoxigraph in-process", "ours", "ours (cache miss)", "oxigraph", "rdflib-endpoint"]
         add(f"{'query':<24}" + "".join(f"{c[:18]:>19}" for c in cols) + f"{'ours-oxi':>10}")
@@ -699,8 +872,11 @@ def report(out: dict) -> str:
         for name in lat["ours"]:
             row = [lat[c][name]["median_ms"] for c in cols]
             diff = lat["ours"][name]["median_ms"] - lat["oxigraph"][name]["median_ms"]
-            add(f"{name:<24}" + "".join(f"{v:>19.3f}" if v is not None else f"{'timeout':>19}" for v in row)
-                + f"{diff:>+10.3f}")
+            add(
+                f"{name:<24}"
+                + "".join(f"{v:>19.3f}" if v is not None else f"{'timeout':>19}" for v in row)
+                + f"{diff:>+10.3f}"
+            )
         add("\nthroughput (req/s) and p50/p99 (ms), competency-query mix, errors")
         for clients in CLIENTS:
             row = []
@@ -709,35 +885,58 @@ def report(out: dict) -> str:
                 row.append(f"{key} {r['rps']:>8.0f} ({r['p50_ms']}/{r['p99_ms']}) err {r['errors']}")
             o, x, r = (out["load"][k][clients]["rps"] for k in ("ours", "oxigraph", "rdflib-endpoint"))
             floor = 1 / max(out["duration_s"], 10.0)
-            add(f"{clients:>2} clients: " + " | ".join(row) + f" | ours/oxigraph {ratio(o, x)}, ours/rdflib-endpoint {ratio(o, r, floor)}")
+            add(
+                f"{clients:>2} clients: "
+                + " | ".join(row)
+                + f" | ours/oxigraph {ratio(o, x)}, ours/rdflib-endpoint {ratio(o, r, floor)}"
+            )
         add("   [targets at 8 clients: ours/oxigraph >= 0.15x, ours/rdflib-endpoint >= 10x, zero errors]")
         if "load_subset" in out:
             o, r = out["load_subset"]["ours"], out["load_subset"]["rdflib-endpoint"]
-            add(f"8 clients, only the {len(out['load_subset']['queries'])} queries rdflib-endpoint answers within 30 s: "
+            add(
+                f"8 clients, only the {len(out['load_subset']['queries'])} queries rdflib-endpoint answers within 30 s: "
                 f"ours {o['rps']:.0f} req/s (err {o['errors']}), rdflib-endpoint {r['rps']:.1f} req/s (err {r['errors']}): "
-                f"{ratio(o['rps'], r['rps'], 1 / max(out['duration_s'], 10.0))}")
+                f"{ratio(o['rps'], r['rps'], 1 / max(out['duration_s'], 10.0))}"
+            )
         add("peak RSS of the serving process tree (MB): " + ", ".join(f"{k} {v}" for k, v in out["memory_mb"].items()))
         bad = {k: [n for n, ok in v.items() if not ok] for k, v in out["answers_agree"].items()}
-        add("answers equal to Oxigraph server's: " + "; ".join(f"{k}: {'all' if not v else 'differ on ' + ', '.join(v)}" for k, v in bad.items()))
+        add(
+            "answers equal to Oxigraph server's: "
+            + "; ".join(f"{k}: {'all' if not v else 'differ on ' + ', '.join(v)}" for k, v in bad.items())
+        )
         add("\nWSGI servers (ours), 8 clients, req/s (p50/p99 ms, errors):")
         for name, r in out["wsgi"].items():
-            add(f"  {name:<34} " + (f"{r['rps']:>8.0f} ({r['p50_ms']}/{r['p99_ms']}, {r['errors']})" if "rps" in r else r["error"]))
+            add(
+                f"  {name:<34} "
+                + (f"{r['rps']:>8.0f} ({r['p50_ms']}/{r['p99_ms']}, {r['errors']})" if "rps" in r else r["error"])
+            )
     for size, e in out.get("scale", {}).items():
         if "error" in e:
             add(f"\nscale {size}: FAILED {e['error'][-300:]}")
             continue
-        add(f"\nscale {size}: {e['asserted']} asserted + {e['inferred']} inferred = {e['total']} triples; rules reasoner "
+        add(
+            f"\nscale {size}: {e['asserted']} asserted + {e['inferred']} inferred = {e['total']} triples; rules reasoner "
             f"{e['reason_s']} s, peak {e['peak_rss_mb']} MB (rounds {e['rounds']})"
-            + (f"; owlrl {e['owlrl_s']} s" if e.get("owlrl_s") else ""))
-        add(f"  served: start-up {e['startup_s']} s, RSS {e['ours_rss_mb']} MB; 8 clients ours {e['ours_load_8']['rps']:.0f} "
+            + (f"; owlrl {e['owlrl_s']} s" if e.get("owlrl_s") else "")
+        )
+        add(
+            f"  served: start-up {e['startup_s']} s, RSS {e['ours_rss_mb']} MB; 8 clients ours {e['ours_load_8']['rps']:.0f} "
             f"req/s vs oxigraph {e['oxigraph_load_8']['rps']:.0f} ({ratio(e['ours_load_8']['rps'], e['oxigraph_load_8']['rps'])}); "
-            f"HTTP overhead {e['http_overhead_ms']} ms")
-        slow = [f"{n} {e['ours_cold'][n] if e['ours_cold'][n] is not None else 'timeout'} vs "
-                f"{e['in_process'][n]['median_ms'] if e['in_process'][n]['median_ms'] is not None else 'timeout'}"
-                for n, ok in e["within_2x_plus_overhead"].items() if not ok]
+            f"HTTP overhead {e['http_overhead_ms']} ms"
+        )
+        slow = [
+            f"{n} {e['ours_cold'][n] if e['ours_cold'][n] is not None else 'timeout'} vs "
+            f"{e['in_process'][n]['median_ms'] if e['in_process'][n]['median_ms'] is not None else 'timeout'}"
+            for n, ok in e["within_2x_plus_overhead"].items()
+            if not ok
+        ]
         if e.get("load_mix_excluded"):
             add(f"  load mix without the queries slower than 1 s in-process: {', '.join(e['load_mix_excluded'])}")
-        add("  every query within 2x in-process + overhead" if not slow else "  beyond 2x in-process + overhead (ms, ours vs in-process): " + "; ".join(slow))
+        add(
+            "  every query within 2x in-process + overhead"
+            if not slow
+            else "  beyond 2x in-process + overhead (ms, ours vs in-process): " + "; ".join(slow)
+        )
     return "\n".join(lines)
 
 
@@ -754,8 +953,12 @@ def main(argv: list[str] | None = None) -> int:
         store_path, reps, max_rows = args.in_process_worker
         return in_process_worker(store_path, int(reps), int(max_rows))
     args.sizes = [int(s) for s in (args.sizes or ("10000" if args.quick else "10000,100000,1000000")).split(",")]
-    out = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-           "machine": machine(), "duration_s": args.duration}
+    out = {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine(),
+        "duration_s": args.duration,
+    }
     with tempfile.TemporaryDirectory(prefix="karabakh-bench-") as tmp:
         workdir = Path(tmp)
         if not args.skip_article:

@@ -24,8 +24,8 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402
-
-from karabakh_kg import releases, rules  # noqa: E402
+from karabakh_kg import releases  # noqa: E402
+from karabakh_kg.build import rules
 from karabakh_kg.namespaces import DEFAULT_BASE, IRIs  # noqa: E402
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries" / "bench"
@@ -62,17 +62,27 @@ def build(triples: int, seed: int, build_dir: Path) -> dict:
     data = dataset.read_bytes()
     version = f"synthetic-{triples}-{seed}"
     manifest = {
-        "version": version, "base": DEFAULT_BASE, "package_version": "bench",
+        "version": version,
+        "base": DEFAULT_BASE,
+        "package_version": "bench",
         "graphs": {name: {"iri": node.value, "triples": sizes.get(node.value, 0)} for name, node in g.items()},
-        "triples": sum(sizes.values()), "dataset_sha256": hashlib.sha256(data).hexdigest(),
-        "dataset_bytes": len(data), "reasoner": "rules",
+        "triples": sum(sizes.values()),
+        "dataset_sha256": hashlib.sha256(data).hexdigest(),
+        "dataset_bytes": len(data),
+        "reasoner": "rules",
     }
     (staged / releases.MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    releases.publish(build_dir, staged, version, keep=1)
-    return {"target": triples, "asserted": sizes.get(g["asserted"].value, 0),
-            "inferred": stats.inferred, "total": manifest["triples"], "load_s": round(loaded, 2),
-            "reason_s": round(stats.seconds, 2), "rounds": [stats.schema_rounds, stats.data_rounds],
-            "peak_rss_mb": peak}
+    releases.make_current(build_dir, staged, version, keep=1)
+    return {
+        "target": triples,
+        "asserted": sizes.get(g["asserted"].value, 0),
+        "inferred": stats.inferred,
+        "total": manifest["triples"],
+        "load_s": round(loaded, 2),
+        "reason_s": round(stats.seconds, 2),
+        "rounds": [stats.schema_rounds, stats.data_rounds],
+        "peak_rss_mb": peak,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,18 +18,20 @@ import re
 import subprocess
 import sys
 import time
-import warnings
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import rdflib
 
-from karabakh_kg import release_writer
-from karabakh_kg.app import create_app
+from karabakh_kg.build import release_writer
 from karabakh_kg.namespaces import DEFAULT_BASE
+from karabakh_kg.web.app import create_app
+
+pytest_plugins = ["ld_support"]  # the linked-data fixtures, declared once for every module
 
 DATA = Path(__file__).parent / "data"
 ENDPOINT_TRIG = DATA / "endpoint.trig"
@@ -78,8 +80,9 @@ def _shared_apps(release_dir):
 def app(request, _shared_apps, release_dir):
     engine = getattr(request, "param", "oxigraph")
     if engine not in _shared_apps:
-        _shared_apps[engine] = create_app({"BUILD_DIR": str(release_dir), "ENGINE": engine, "QUERY_PROCESSES": 2,
-                                           "ACCESS_LOG": True})
+        _shared_apps[engine] = create_app(
+            {"BUILD_DIR": str(release_dir), "ENGINE": engine, "QUERY_PROCESSES": 2, "ACCESS_LOG": True}
+        )
     shared = _shared_apps[engine]
     shared.extensions["karabakh_kg"].cache.clear()
     return shared
@@ -124,17 +127,42 @@ class LiveServer:
                 self.process.wait(timeout=5)
 
 
-def start_live_server(build_dir: Path, log_path: Path, workers: int = 2, threads: int = 4,
-                      engine: str = "oxigraph", env: dict | None = None, ready_within: float = 30.0) -> LiveServer:
+def start_live_server(
+    build_dir: Path,
+    log_path: Path,
+    workers: int = 2,
+    threads: int = 4,
+    engine: str = "oxigraph",
+    env: dict | None = None,
+    ready_within: float = 30.0,
+) -> LiveServer:
     """Start `karabakh-kg serve` on port 0 and wait until /health answers (no fixed port, no sleep)."""
     environ = dict(os.environ)
     environ.setdefault("KARABAKH_KG_QUERY_TIMEOUT", str(LIVE_QUERY_TIMEOUT))
     environ.update(env or {})
     log_file = open(log_path, "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "karabakh_kg.cli", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--workers", str(workers), "--threads", str(threads), "--engine", engine, "--build-dir", str(build_dir)],
-        stdout=log_file, stderr=subprocess.STDOUT, env=environ,
+        [
+            sys.executable,
+            "-m",
+            "karabakh_kg.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--engine",
+            engine,
+            "--build-dir",
+            str(build_dir),
+        ],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        env=environ,
     )
     log_file.close()
     deadline = time.monotonic() + ready_within
@@ -183,10 +211,10 @@ def live_server(live_server_factory, release_dir) -> LiveServer:
 @pytest.fixture(scope="session")
 def kg_build(tmp_path_factory) -> Path:
     """The real knowledge graph built from the project's own inputs, once per session."""
-    from karabakh_kg import build
+    from karabakh_kg.build import pipeline
 
     build_dir = tmp_path_factory.mktemp("kg-build")
-    build.build(None, build_dir, force=True)
+    pipeline.build(None, build_dir, force=True)
     return build_dir
 
 
@@ -201,6 +229,7 @@ def kg_store(kg_build):
 
 
 # --- issue 6: the figures of the reliability and security suites in the terminal summary ---------
+
 
 def pytest_terminal_summary(terminalreporter):
     """Print (and save to tests/artifacts/security-figures.json) what the security suites measured."""

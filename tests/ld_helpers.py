@@ -18,6 +18,7 @@ RESOURCE = "aghdam"  # a resource present in the real build and in the fixture
 
 # --- reading pages ------------------------------------------------------------------------------
 
+
 class Page(HTMLParser):
     """The parts of an HTML page the tests look at: links, ids, elements, attributes, text."""
 
@@ -71,6 +72,7 @@ def run(*command: str, timeout: float = 120) -> subprocess.CompletedProcess:
 
 def http_get(url: str, accept: str | None = None, follow: bool = True):
     """GET on the loopback server: (status, headers, body), following redirects unless told not to."""
+
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
@@ -82,8 +84,6 @@ def http_get(url: str, accept: str | None = None, follow: bool = True):
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as err:
         return err.code, err.headers, err.read()
-
-
 
 
 def parse_rdf(data, fmt: str | None = None, **kwargs):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import warnings
 import shutil
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from karabakh_kg import release_writer, releases
-from karabakh_kg.app import create_app
+from karabakh_kg import releases
+from karabakh_kg.build import release_writer
 from karabakh_kg.namespaces import DEFAULT_BASE
-
+from karabakh_kg.web.app import create_app
 from ld_helpers import FIXTURE_TRIG, ROOT
 
 
@@ -168,11 +168,12 @@ def jena_cp(tmp_path_factory) -> str:
     with zipfile.ZipFile(core) as jar:
         for name in jar.namelist():
             if name.startswith("org/apache/jena/ext/xerces/") and not name.endswith(("/", ".class")):
-                target = fix / name[len("org/apache/jena/ext/"):]
+                target = fix / name[len("org/apache/jena/ext/") :]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(jar.read(name))
-    jars = sorted(p for p in JENA_JARS.glob("*.jar")
-                  if not p.stem[-1].isdigit() and not any(s in p.name for s in SKIPPED_JARS))
+    jars = sorted(
+        p for p in JENA_JARS.glob("*.jar") if not p.stem[-1].isdigit() and not any(s in p.name for s in SKIPPED_JARS)
+    )
     return os.pathsep.join([str(fix), *map(str, jars)])
 
 
@@ -189,5 +190,3 @@ def hermit_jar() -> Path:
     if not jar.exists():
         pytest.skip(f"owlready2 ships no HermiT.jar at {jar}")
     return jar
-
-

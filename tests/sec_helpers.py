@@ -57,8 +57,9 @@ class Reply:
         return self.body.decode("utf-8", errors="replace")
 
 
-def request(base_url: str, method: str, path: str, headers: dict | None = None, body: bytes | None = None,
-            timeout: float = 30) -> Reply:
+def request(
+    base_url: str, method: str, path: str, headers: dict | None = None, body: bytes | None = None, timeout: float = 30
+) -> Reply:
     """Send one request exactly as given (the path is not normalised or re-encoded); no redirects."""
     parts = urlsplit(base_url)
     assert parts.hostname == "127.0.0.1", "tests talk only to 127.0.0.1"
@@ -74,8 +75,9 @@ def request(base_url: str, method: str, path: str, headers: dict | None = None, 
         response = conn.getresponse()
         data = response.read()
         header_list = response.getheaders()
-        return Reply(response.status, {k.lower(): v for k, v in header_list}, data, time.monotonic() - started,
-                     header_list)
+        return Reply(
+            response.status, {k.lower(): v for k, v in header_list}, data, time.monotonic() - started, header_list
+        )
     finally:
         conn.close()
 
@@ -103,7 +105,7 @@ class Listener:
         while not self._stop.is_set():
             try:
                 conn, _ = self.sock.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             conn.settimeout(0.2)
             try:

@@ -49,13 +49,17 @@ def _bad_links_row(source: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "not a slug\tnot a label\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("breaker, expected", [
-    (_non_utf8_fact, ["events.ttl:", "UTF-8"]),
-    (_non_utf8_article, ["2020-11-20-aghdam.txt", "UTF-8"]),
-    (_no_ontology, ["ontology", "no ontology files"]),
-    (_no_shapes, ["no shapes files"]),
-    (_bad_links_row, ["links.tsv:", "not a resource of the facts"]),
-], ids=["non-UTF-8 facts", "non-UTF-8 article", "no ontology", "no shapes", "malformed links row"])
+@pytest.mark.parametrize(
+    "breaker, expected",
+    [
+        (_non_utf8_fact, ["events.ttl:", "UTF-8"]),
+        (_non_utf8_article, ["2020-11-20-aghdam.txt", "UTF-8"]),
+        (_no_ontology, ["ontology", "no ontology files"]),
+        (_no_shapes, ["no shapes files"]),
+        (_bad_links_row, ["links.tsv:", "not a resource of the facts"]),
+    ],
+    ids=["non-UTF-8 facts", "non-UTF-8 article", "no ontology", "no shapes", "malformed links row"],
+)
 def test_broken_input_fails_clearly_and_keeps_the_previous_build(capsys, tmp_path, good_build, breaker, expected):
     breaker(copy_inputs(tmp_path))
     err = check_failed(capsys, tmp_path, good_build, *expected)

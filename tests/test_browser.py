@@ -16,17 +16,25 @@ import pytest
 
 from ld_helpers import ARTIFACTS, RESOURCE
 
-pytest_plugins = ["ld_support"]
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
+    )
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is absent: apt-get install --no-install-recommends chromium")
     with sync_api.sync_playwright() as playwright:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kg_helpers import copy_inputs, replace_in
 from karabakh_kg import cli, releases
+from kg_helpers import copy_inputs, replace_in
 
 FACTS = Path("data/facts")
 
@@ -46,27 +46,53 @@ def check_failed(capsys, tmp_path, good_build, *expected: str) -> str:
 
 def test_turtle_syntax_error_names_file_line_and_column(capsys, tmp_path, good_build):
     source = copy_inputs(tmp_path)
-    replace_in(source / FACTS / "events.ttl", 'rdfs:label "Ceasefire of 10 November 2020"@en ;',
-               'rdfs:label "Ceasefire of 10 November 2020@en ;')
+    replace_in(
+        source / FACTS / "events.ttl",
+        'rdfs:label "Ceasefire of 10 November 2020"@en ;',
+        'rdfs:label "Ceasefire of 10 November 2020@en ;',
+    )
     err = check_failed(capsys, tmp_path, good_build, "events.ttl:", "Turtle syntax error")
-    line = next(n for n, l in enumerate((source / FACTS / "events.ttl").read_text().splitlines(), 1)
-                if "Ceasefire of 10 November 2020@en" in l)
+    line = next(
+        n
+        for n, text in enumerate((source / FACTS / "events.ttl").read_text().splitlines(), 1)
+        if "Ceasefire of 10 November 2020@en" in text
+    )
     assert f"events.ttl:{line}:" in err or f"events.ttl:{line + 1}:" in err
 
 
 # (file under data/facts, text, broken text, what the message must name)
 BROKEN = {
     "undeclared prefix": ("events.ttl", "kgo:party kg:armenia", "kgx:party kg:armenia", ["events.ttl:", "kgx"]),
-    "quote not in the article": ("events.ttl", 'kgo:quote "Aghdam is ours!"', 'kgo:quote "Aghdam is ours !"',
-                                 ["kg:utterance-aghdam-is-ours", "quote not found verbatim", "'Aghdam is ours !'", "events.ttl:"]),
-    "normalised apostrophe": ("actors-and-regions.ttl", "outside Nagorno-Karabakh’s borders", "outside Nagorno-Karabakh's borders",
-                              ["kg:aghdam", "quote not found verbatim"]),
-    "SHACL violation": ("events.ttl", '    rdfs:label "Davit Tonoyan tenders his resignation"@en ;\n', "",
-                        ["kg:tonoyan-resignation", "English rdfs:label"]),
-    "violation query": ("events.ttl", "kgo:agent kg:davit-tonoyan ;", "kgo:agentt kg:davit-tonoyan ;",
-                        ["kgo:agentt", "undeclared-term-violation"]),
-    "inconsistency": ("actors-and-regions.ttl", "kg:ilham-aliyev a kgo:Person ;", "kg:ilham-aliyev a kgo:Person, kgo:Town ;",
-                      ["inconsistent under OWL 2 RL", "ilham-aliyev"]),
+    "quote not in the article": (
+        "events.ttl",
+        'kgo:quote "Aghdam is ours!"',
+        'kgo:quote "Aghdam is ours !"',
+        ["kg:utterance-aghdam-is-ours", "quote not found verbatim", "'Aghdam is ours !'", "events.ttl:"],
+    ),
+    "normalised apostrophe": (
+        "actors-and-regions.ttl",
+        "outside Nagorno-Karabakh’s borders",
+        "outside Nagorno-Karabakh's borders",
+        ["kg:aghdam", "quote not found verbatim"],
+    ),
+    "SHACL violation": (
+        "events.ttl",
+        '    rdfs:label "Davit Tonoyan tenders his resignation"@en ;\n',
+        "",
+        ["kg:tonoyan-resignation", "English rdfs:label"],
+    ),
+    "violation query": (
+        "events.ttl",
+        "kgo:agent kg:davit-tonoyan ;",
+        "kgo:agentt kg:davit-tonoyan ;",
+        ["kgo:agentt", "undeclared-term-violation"],
+    ),
+    "inconsistency": (
+        "actors-and-regions.ttl",
+        "kg:ilham-aliyev a kgo:Person ;",
+        "kg:ilham-aliyev a kgo:Person, kgo:Town ;",
+        ["inconsistent under OWL 2 RL", "ilham-aliyev"],
+    ),
 }
 
 

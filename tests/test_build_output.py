@@ -8,12 +8,13 @@ import json
 import pyoxigraph
 import pytest
 
-from karabakh_kg import build, releases
+from karabakh_kg import releases
+from karabakh_kg.build import pipeline
 from karabakh_kg.namespaces import DEFAULT
 
 
 def test_same_input_gives_byte_identical_output(kg_build, tmp_path):
-    again, fresh = build.build(None, tmp_path / "again", force=True)
+    again, fresh = pipeline.build(None, tmp_path / "again", force=True)
     first = releases.open_current(kg_build)
     assert fresh
     assert again.dataset.read_bytes() == first.dataset.read_bytes()
@@ -23,7 +24,7 @@ def test_same_input_gives_byte_identical_output(kg_build, tmp_path):
 
 
 def test_unchanged_inputs_are_not_rebuilt(kg_build):
-    release, fresh = build.build(None, kg_build)
+    release, fresh = pipeline.build(None, kg_build)
     assert not fresh and release.version == releases.open_current(kg_build).version
 
 
@@ -43,7 +44,9 @@ def test_noise_is_dropped_and_counted(kg_build, kg_store):
     inferred = pyoxigraph.NamedNode(str(DEFAULT.graph("inferred")))
     same_as = pyoxigraph.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
     assert not list(kg_store.quads_for_pattern(None, same_as, None, inferred))
-    assert not [q for q in kg_store.quads_for_pattern(None, None, None, inferred) if isinstance(q.subject, pyoxigraph.BlankNode)]
+    assert not [
+        q for q in kg_store.quads_for_pattern(None, None, None, inferred) if isinstance(q.subject, pyoxigraph.BlankNode)
+    ]
 
 
 def test_inferred_graph_holds_only_new_triples(kg_store):
@@ -57,15 +60,27 @@ def test_inferred_graph_holds_only_new_triples(kg_store):
 def test_dumps_parse(kg_build, suffix):
     fmt = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml", "trig": "trig", "nq": "nquads"}[suffix]
     data = gzip.decompress((releases.open_current(kg_build).dumps / f"karabakh-kg.{suffix}.gz").read_bytes())
-    parsed = list(pyoxigraph.parse(data, format={"ttl": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES,
-                                                 "jsonld": pyoxigraph.RdfFormat.JSON_LD, "rdf": pyoxigraph.RdfFormat.RDF_XML,
-                                                 "trig": pyoxigraph.RdfFormat.TRIG, "nq": pyoxigraph.RdfFormat.N_QUADS}[suffix]))
+    parsed = list(
+        pyoxigraph.parse(
+            data,
+            format={
+                "ttl": pyoxigraph.RdfFormat.TURTLE,
+                "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+                "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+                "rdf": pyoxigraph.RdfFormat.RDF_XML,
+                "trig": pyoxigraph.RdfFormat.TRIG,
+                "nq": pyoxigraph.RdfFormat.N_QUADS,
+            }[suffix],
+        )
+    )
     assert len(parsed) > 4000, fmt
 
 
 def test_links_are_kept_out_of_reasoning(kg_store):
     inferred = pyoxigraph.NamedNode(str(DEFAULT.graph("inferred")))
-    wikidata = kg_store.query(f'ASK {{ GRAPH {inferred} {{ ?s ?p ?o FILTER(STRSTARTS(STR(?o), "http://www.wikidata.org/")) }} }}')
+    wikidata = kg_store.query(
+        f'ASK {{ GRAPH {inferred} {{ ?s ?p ?o FILTER(STRSTARTS(STR(?o), "http://www.wikidata.org/")) }} }}'
+    )
     assert not wikidata
 
 
@@ -75,7 +90,7 @@ def test_manifest_is_json_with_article_checksum(kg_build):
 
 
 def test_rules_reasoner_builds_the_same_dataset(kg_build, tmp_path):
-    rules_release, _ = build.build(None, tmp_path / "rules", reasoner="rules")
+    rules_release, _ = pipeline.build(None, tmp_path / "rules", reasoner="rules")
     assert rules_release.dataset.read_bytes() == releases.open_current(kg_build).dataset.read_bytes()
     assert rules_release.manifest["reasoner"] == "rules"
 
@@ -84,7 +99,7 @@ def test_blank_node_labels_do_not_depend_on_random_ids(tmp_path):
     """A blank node that heads no triple (only pointed at) still gets the same label every time."""
     from rdflib import BNode, Dataset, URIRef
 
-    from karabakh_kg import release_writer
+    from karabakh_kg.build import release_writer
 
     written = []
     for run in range(2):

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from kg_helpers import copy_inputs, replace_in
 from karabakh_kg import cli
+from kg_helpers import copy_inputs, replace_in
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -33,8 +33,17 @@ def test_query_as_sparql_json(capsys, kg_build):
 
 
 def test_query_values_substitution(capsys, kg_build):
-    code, out, _ = run(capsys, "query", "control-on-date", "--build-dir", str(kg_build), "--format", "csv",
-                       "--values", 'date="1995-06-01"^^xsd:date')
+    code, out, _ = run(
+        capsys,
+        "query",
+        "control-on-date",
+        "--build-dir",
+        str(kg_build),
+        "--format",
+        "csv",
+        "--values",
+        'date="1995-06-01"^^xsd:date',
+    )
     assert code == 0
     assert [r["controllerLabel"] for r in csv.DictReader(io.StringIO(out))] == ["Armenian forces"]
 
@@ -46,11 +55,14 @@ def test_query_file_and_table(capsys, kg_build, tmp_path):
     assert code == 0 and "(1 rows)" in out
 
 
-@pytest.mark.parametrize("argv, code, message", [
-    (["query", "no-such-query"], 2, "no query named"),
-    (["query", "handovers", "--values", "nope"], 2, "VAR=TERM"),
-    (["query", "handovers", "--values", "x=1"], 2, "no `VALUES ?x"),
-])
+@pytest.mark.parametrize(
+    "argv, code, message",
+    [
+        (["query", "no-such-query"], 2, "no query named"),
+        (["query", "handovers", "--values", "nope"], 2, "VAR=TERM"),
+        (["query", "handovers", "--values", "x=1"], 2, "no `VALUES ?x"),
+    ],
+)
 def test_query_errors(capsys, kg_build, argv, code, message):
     got, _, err = run(capsys, *argv, "--build-dir", str(kg_build))
     assert got == code and message in err

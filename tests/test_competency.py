@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from kg_helpers import EXPECTED, rows
 from karabakh_kg import query_files
+from kg_helpers import EXPECTED, rows
 
 QUERIES = query_files.listing()
 
@@ -42,8 +42,11 @@ def test_who_controlled_aghdam(kg_store):
 
 def test_handovers_and_their_status_on_the_article_date(kg_store):
     got = {(r["regionLabel"], r["deadline"], r["deadlineKind"], r["status"]) for r in row_dicts(kg_store, "handovers")}
-    assert got == {("Aghdam", None, None, "fulfilled"), ("Kalbajar", "2020-11-25", "on", "pending"),
-                   ("Lachin", "2020-12-01", "by", "pending")}
+    assert got == {
+        ("Aghdam", None, None, "fulfilled"),
+        ("Kalbajar", "2020-11-25", "on", "pending"),
+        ("Lachin", "2020-12-01", "by", "pending"),
+    }
 
 
 def test_ceasefire_brokered_by_russia_signed_by_both_sides(kg_store):
@@ -56,9 +59,13 @@ def test_ceasefire_brokered_by_russia_signed_by_both_sides(kg_store):
 def test_events_in_azerbaijan_need_reasoning(kg_store):
     asserted_only = kg_store.query(
         query_files.load("events-in-azerbaijan").text,
-        default_graph=[__import__("pyoxigraph").NamedNode("https://w3id.org/karabakh-kg/graph/asserted")])
+        default_graph=[__import__("pyoxigraph").NamedNode("https://w3id.org/karabakh-kg/graph/asserted")],
+    )
     assert list(asserted_only) == [], "kgo:occursIn is never asserted"
-    assert {r["event"] for r in row_dicts(kg_store, "events-in-azerbaijan")} >= {KG + "aghdam-handover", KG + "war-2020"}
+    assert {r["event"] for r in row_dicts(kg_store, "events-in-azerbaijan")} >= {
+        KG + "aghdam-handover",
+        KG + "war-2020",
+    }
 
 
 def test_timeline_is_in_date_order(kg_store):

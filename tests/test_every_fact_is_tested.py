@@ -14,10 +14,11 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from kg_helpers import EXPECTED, rows
-from karabakh_kg import query_files, releases, sources
+from karabakh_kg import query_files, releases
+from karabakh_kg.build import sources
 from karabakh_kg.namespaces import DEFAULT, KGO, OA
 from karabakh_kg.rdf_bridge import to_oxigraph
+from kg_helpers import EXPECTED, rows
 
 ASSERTED = ox.NamedNode(str(DEFAULT.graph("asserted")))
 
@@ -32,13 +33,19 @@ def store(kg_build):
 @pytest.fixture(scope="module")
 def oracle():
     """True while every competency query gives its expected rows and every check gives none."""
-    expectations = [(query.text, {tuple(r) for r in json.loads((EXPECTED / f"{query.name}.json").read_text(encoding="utf-8"))["rows"]})
-                    for query in query_files.listing()]
+    expectations = [
+        (
+            query.text,
+            {tuple(r) for r in json.loads((EXPECTED / f"{query.name}.json").read_text(encoding="utf-8"))["rows"]},
+        )
+        for query in query_files.listing()
+    ]
     checks = [check.text for check in query_files.listing("checks")]
 
     def holds(store) -> bool:
-        return all(rows(store, text) == expected for text, expected in expectations) and \
-            not any(rows(store, text) for text in checks)
+        return all(rows(store, text) == expected for text, expected in expectations) and not any(
+            rows(store, text) for text in checks
+        )
 
     return holds
 
@@ -48,8 +55,10 @@ def consequences(store, s, p, o) -> list[ox.Quad]:
     removed = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ASSERTED)]
     if p != KGO.quote:
         return removed
-    found = store.query(f"SELECT ?m WHERE {{ ?m <{OA.hasBody}> <{s}> ; <{OA.hasTarget}>/<{OA.hasSelector}>/<{OA.exact}> {to_oxigraph(o)} }}",
-                        use_default_graph_as_union=True)
+    found = store.query(
+        f"SELECT ?m WHERE {{ ?m <{OA.hasBody}> <{s}> ; <{OA.hasTarget}>/<{OA.hasSelector}>/<{OA.exact}> {to_oxigraph(o)} }}",
+        use_default_graph_as_union=True,
+    )
     for mention in [row["m"].value for row in found]:
         for node in (mention, f"{mention}#target", f"{mention}#quote", f"{mention}#position"):
             removed += store.quads_for_pattern(ox.NamedNode(node), None, None, None)

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from karabakh_kg import rules
+from karabakh_kg.build import rules
 
 ROOT = Path(__file__).resolve().parents[1]
 KGO = "https://w3id.org/karabakh-kg/ontology#"
@@ -54,8 +54,18 @@ def test_output_is_valid_ntriples_in_the_ontology_vocabulary(gen, ontology, tmp_
     unknown = sorted(t for t in used if t.startswith(KGO) and t not in defined)
     assert unknown == []
     kinds = {t.removeprefix(KGO) for t in used if t.startswith(KGO)}
-    assert {"Handover", "Address", "Resignation", "Ceasefire", "Obligation", "Mention", "partOf",
-            "transferredRegion", "deadline", "accordingTo"} <= kinds
+    assert {
+        "Handover",
+        "Address",
+        "Resignation",
+        "Ceasefire",
+        "Obligation",
+        "Mention",
+        "partOf",
+        "transferredRegion",
+        "deadline",
+        "accordingTo",
+    } <= kinds
 
 
 def test_the_ontology_reasons_over_it(gen, ontology):

@@ -8,10 +8,8 @@ import pytest
 
 from ld_helpers import ARTICLE_ID, FIXTURE_TRIG, Page, page
 
-pytest_plugins = ["ld_support"]
-
 TEMPLATES = Path(__file__).resolve().parent.parent / "server" / "karabakh_kg" / "templates"
-HOSTILE = r'''
+HOSTILE = r"""
 @prefix kg:   <https://w3id.org/karabakh-kg/id/> .
 @prefix kgo:  <https://w3id.org/karabakh-kg/ontology#> .
 @prefix owl:  <http://www.w3.org/2002/07/owl#> .
@@ -43,14 +41,28 @@ kgo:Hostile a owl:Class ;
     skos:definition "<b onmouseover=alert(8)>bold</b>"@en ;
     rdfs:subClassOf <javascript:alert(9)> .
 }
-'''
-HOSTILE_TEXT = ("<script>alert('label')</script>", '"><img src=x onerror=alert(1)>', "<svg onload=alert(4)>",
-                "<script>alert(7)</script>")
-PAGES = ["/", "/doc/hostile", "/doc/hostile-event", "/doc/hostile/mention/1", "/timeline",
-         f"/article/{ARTICLE_ID}", "/ontology.html", "/.well-known/void?format=html", "/dumps/",
-         "/sparql?query=SELECT+%3Fs+%3Fl+WHERE+%7B+%3Fs+%3Chttp%3A%2F%2Fwww.w3.org%2F2000%2F01%2Frdf-schema%23label%3E+%3Fl+%7D",
-         "/sparql?query=%3Cscript%3Ealert(10)%3C%2Fscript%3E", "/id/%3Cscript%3Ealert(11)%3C%2Fscript%3E",
-         "/doc/no-%22%3E%3Cimg%20src=x%20onerror=alert(12)%3E"]
+"""
+HOSTILE_TEXT = (
+    "<script>alert('label')</script>",
+    '"><img src=x onerror=alert(1)>',
+    "<svg onload=alert(4)>",
+    "<script>alert(7)</script>",
+)
+PAGES = [
+    "/",
+    "/doc/hostile",
+    "/doc/hostile-event",
+    "/doc/hostile/mention/1",
+    "/timeline",
+    f"/article/{ARTICLE_ID}",
+    "/ontology.html",
+    "/.well-known/void?format=html",
+    "/dumps/",
+    "/sparql?query=SELECT+%3Fs+%3Fl+WHERE+%7B+%3Fs+%3Chttp%3A%2F%2Fwww.w3.org%2F2000%2F01%2Frdf-schema%23label%3E+%3Fl+%7D",
+    "/sparql?query=%3Cscript%3Ealert(10)%3C%2Fscript%3E",
+    "/id/%3Cscript%3Ealert(11)%3C%2Fscript%3E",
+    "/doc/no-%22%3E%3Cimg%20src=x%20onerror=alert(12)%3E",
+]
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +112,9 @@ def test_hostile_labels_are_shown_not_dropped(hostile_client):
     assert "<svg onload=alert(4)>" in timeline.text
 
 
-@pytest.mark.parametrize("path", PAGES + ["/doc/hostile.ttl", "/ontology", "/.well-known/void", "/id/hostile",
-                                          "/static/style.css"])
+@pytest.mark.parametrize(
+    "path", PAGES + ["/doc/hostile.ttl", "/ontology", "/.well-known/void", "/id/hostile", "/static/style.css"]
+)
 def test_security_headers_on_every_answer(hostile_client, path):
     with hostile_client.get(path, headers={"Accept": "text/html"}) as response:
         headers, mimetype = response.headers, response.mimetype

@@ -18,8 +18,6 @@ import pytest
 from ld_helpers import FIXTURE_TRIG, Page
 from sec_helpers import record, request
 
-pytest_plugins = ["ld_support"]
-
 KG = "https://w3id.org/karabakh-kg/"
 QUOTE_IRI = f"{KG}id/x'onmouseover='alert(13)'"
 HOSTILE_TRIG = f"""
@@ -63,11 +61,30 @@ kg:article\\/evil a kgo:Article ; rdfs:label "<script>alert('article-title')</sc
     schema:text "<script>alert('article-text')</script> <a href=javascript:alert(1)>click</a>" .
 }}
 """
-HOSTILE_TEXT = ["<script>alert('label')</script>", "<img src=x onerror=alert('event')>",
-                "<script>alert('class')</script>", "<script>alert('article-text')</script>"]
+HOSTILE_TEXT = [
+    "<script>alert('label')</script>",
+    "<img src=x onerror=alert('event')>",
+    "<script>alert('class')</script>",
+    "<script>alert('article-text')</script>",
+]
 SCRIPT_URL = re.compile(r"^\s*(javascript|vbscript|data)\s*:", re.IGNORECASE)
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "srcdoc",
-                  "cite", "longdesc", "ping", "manifest", "codebase", "archive"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "poster",
+    "background",
+    "srcdoc",
+    "cite",
+    "longdesc",
+    "ping",
+    "manifest",
+    "codebase",
+    "archive",
+}
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +101,16 @@ def pages() -> list[tuple[str, str, list[str]]]:
     echoed = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 # </textarea><script>alert('query')</script>"
     return [
         ("home", "/", ["<script>alert('label')</script>"]),
-        ("resource", "/doc/evil", ["<script>alert('label')</script>", "</title><svg onload=alert('alt')>",
-                                    "<iframe src=javascript:alert('comment')></iframe>", "javascript:alert('seeAlso')"]),
+        (
+            "resource",
+            "/doc/evil",
+            [
+                "<script>alert('label')</script>",
+                "</title><svg onload=alert('alt')>",
+                "<iframe src=javascript:alert('comment')></iframe>",
+                "javascript:alert('seeAlso')",
+            ],
+        ),
         ("resource by Accept", "/id/evil", []),
         ("event", "/doc/evil-event", ["<img src=x onerror=alert('event')>"]),
         ("time", "/doc/t-evil", ["</text><script>alert('wording')</script>"]),
@@ -97,7 +122,11 @@ def pages() -> list[tuple[str, str, list[str]]]:
         ("void", "/.well-known/void?format=html", []),
         ("dumps", "/dumps/", []),
         ("query page, hostile results", "/sparql?" + urlencode({"query": labels}), ["<script>alert('label')</script>"]),
-        ("query page, hostile query", "/sparql?" + urlencode({"query": echoed}), ["</textarea><script>alert('query')</script>"]),
+        (
+            "query page, hostile query",
+            "/sparql?" + urlencode({"query": echoed}),
+            ["</textarea><script>alert('query')</script>"],
+        ),
         ("query page, refused query", "/sparql?" + urlencode({"query": "DROP ALL <script>alert(1)</script>"}), []),
         ("query page, example", "/sparql?example=<script>", []),
         ("queries", "/queries/", []),
@@ -112,7 +141,8 @@ def inert(html: str, where: str) -> Page:
     doc = Page(html)
     for tag, attributes in doc.tags:
         assert tag not in ("script", "iframe", "object", "embed", "base", "meta") or (
-            tag == "meta" and "http-equiv" not in attributes), f"{where}: <{tag}> element {attributes}"
+            tag == "meta" and "http-equiv" not in attributes
+        ), f"{where}: <{tag}> element {attributes}"
         for name, value in attributes.items():
             assert not name.startswith("on"), f"{where}: event handler {name}={value!r} on <{tag}>"
             if name in URL_ATTRIBUTES:
@@ -141,8 +171,9 @@ def test_hostile_data_renders_inert_on_every_page(hostile_app, name, path, shown
 
 def test_hostile_links_are_never_links(hostile_app):
     """On the resource page every http(s) link is kept, and not one script/data URL is."""
-    doc = inert(hostile_app.test_client().get("/doc/evil", headers={"Accept": "text/html"}).get_data(as_text=True),
-                "resource")
+    doc = inert(
+        hostile_app.test_client().get("/doc/evil", headers={"Accept": "text/html"}).get_data(as_text=True), "resource"
+    )
     hrefs = doc.hrefs()
     assert any(h.startswith("/doc/") or h.startswith("/id/") for h in hrefs)
     assert not [h for h in hrefs if SCRIPT_URL.match(h)]
@@ -152,6 +183,7 @@ def test_hostile_links_are_never_links(hostile_app):
 
 # --- security headers on every response ---------------------------------------------------------
 
+
 def check_headers(headers, mimetype: str, where: str) -> None:
     assert headers.get("X-Content-Type-Options") == "nosniff", where
     assert headers.get("Referrer-Policy") in ("no-referrer", "same-origin", "strict-origin-when-cross-origin"), where
@@ -160,7 +192,10 @@ def check_headers(headers, mimetype: str, where: str) -> None:
         directives = {d.strip().split(" ")[0]: d.strip() for d in csp.split(";") if d.strip()}
         assert "default-src 'none'" in csp or "default-src 'self'" in csp, (where, csp)
         assert "'unsafe-inline'" not in directives.get("script-src", "") and "'unsafe-eval'" not in csp, (where, csp)
-        assert directives.get("script-src", "script-src 'none'") in ("script-src 'none'", "script-src 'self'"), (where, csp)
+        assert directives.get("script-src", "script-src 'none'") in ("script-src 'none'", "script-src 'self'"), (
+            where,
+            csp,
+        )
         assert "frame-ancestors 'none'" in csp or headers.get("X-Frame-Options") == "DENY", where
         assert "base-uri" in csp and "object-src" in csp or "default-src 'none'" in csp, (where, csp)
 
@@ -169,29 +204,53 @@ def every_response(app) -> list[tuple[str, str, dict, bytes | None]]:
     """(method, path, headers, body) reaching every route and every kind of answer."""
     accept_html = {"Accept": "text/html"}
     found = [
-        ("GET", "/", accept_html, None), ("GET", "/", {"Accept": "application/json"}, None),
-        ("GET", "/health", {}, None), ("GET", "/sparql", {}, None), ("GET", "/sparql", accept_html, None),
-        ("GET", "/sparql?query=ASK%7B%7D", {}, None), ("GET", "/sparql?query=ASK%7B%7D", accept_html, None),
+        ("GET", "/", accept_html, None),
+        ("GET", "/", {"Accept": "application/json"}, None),
+        ("GET", "/health", {}, None),
+        ("GET", "/sparql", {}, None),
+        ("GET", "/sparql", accept_html, None),
+        ("GET", "/sparql?query=ASK%7B%7D", {}, None),
+        ("GET", "/sparql?query=ASK%7B%7D", accept_html, None),
         ("GET", "/sparql?query=ASK%7B%7D", {"Accept": "image/png"}, None),  # 406
-        ("GET", "/sparql?query=nonsense", {}, None), ("GET", "/sparql?update=DROP+ALL", {}, None),
+        ("GET", "/sparql?query=nonsense", {}, None),
+        ("GET", "/sparql?update=DROP+ALL", {}, None),
         ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, b"x" * 1_100_000),  # 413
-        ("DELETE", "/sparql", {}, None), ("OPTIONS", "/sparql", {}, None),
-        ("GET", "/queries/", {}, None), ("GET", "/queries/", accept_html, None), ("GET", "/queries/actors", {}, None),
-        ("GET", "/queries/actors.rq", {}, None), ("GET", "/queries/nope", {}, None),
-        ("GET", "/id/evil", {}, None), ("GET", "/id/evil", accept_html, None), ("GET", "/id/nope", accept_html, None),
-        ("GET", "/id/nope", {"Accept": "text/plain"}, None), ("GET", "/doc/evil", accept_html, None),
-        ("GET", "/doc/evil.ttl", {}, None), ("GET", "/doc/evil.jsonld", {}, None), ("GET", "/doc/evil.rdf", {}, None),
-        ("GET", "/doc/evil.nt", {}, None), ("GET", "/ontology", {}, None), ("GET", "/ontology", accept_html, None),
-        ("GET", "/ontology.ttl", {}, None), ("GET", "/ontology/0.1.0", {}, None), ("GET", "/ontology/diagram.svg", {}, None),
-        ("GET", "/graph/asserted", {}, None), ("GET", "/article/evil", accept_html, None),
-        ("GET", "/article/2020-11-20-aghdam", accept_html, None), ("GET", "/timeline", accept_html, None),
-        ("GET", "/.well-known/void", {}, None), ("GET", "/.well-known/void", accept_html, None),
-        ("GET", "/dumps/", accept_html, None), ("GET", "/static/style.css", {}, None),
-        ("GET", "/static/favicon.svg", {}, None), ("GET", "/no/such/route", {}, None), ("GET", "/no/such/route", accept_html, None),
+        ("DELETE", "/sparql", {}, None),
+        ("OPTIONS", "/sparql", {}, None),
+        ("GET", "/queries/", {}, None),
+        ("GET", "/queries/", accept_html, None),
+        ("GET", "/queries/actors", {}, None),
+        ("GET", "/queries/actors.rq", {}, None),
+        ("GET", "/queries/nope", {}, None),
+        ("GET", "/id/evil", {}, None),
+        ("GET", "/id/evil", accept_html, None),
+        ("GET", "/id/nope", accept_html, None),
+        ("GET", "/id/nope", {"Accept": "text/plain"}, None),
+        ("GET", "/doc/evil", accept_html, None),
+        ("GET", "/doc/evil.ttl", {}, None),
+        ("GET", "/doc/evil.jsonld", {}, None),
+        ("GET", "/doc/evil.rdf", {}, None),
+        ("GET", "/doc/evil.nt", {}, None),
+        ("GET", "/ontology", {}, None),
+        ("GET", "/ontology", accept_html, None),
+        ("GET", "/ontology.ttl", {}, None),
+        ("GET", "/ontology/0.1.0", {}, None),
+        ("GET", "/ontology/diagram.svg", {}, None),
+        ("GET", "/graph/asserted", {}, None),
+        ("GET", "/article/evil", accept_html, None),
+        ("GET", "/article/2020-11-20-aghdam", accept_html, None),
+        ("GET", "/timeline", accept_html, None),
+        ("GET", "/.well-known/void", {}, None),
+        ("GET", "/.well-known/void", accept_html, None),
+        ("GET", "/dumps/", accept_html, None),
+        ("GET", "/static/style.css", {}, None),
+        ("GET", "/static/favicon.svg", {}, None),
+        ("GET", "/no/such/route", {}, None),
+        ("GET", "/no/such/route", accept_html, None),
     ]
     dumps = [r.rule for r in app.url_map.iter_rules()]
     assert "/dumps/<name>" in dumps
-    from karabakh_kg.views import void
+    from karabakh_kg.web.views import void
 
     with app.test_request_context():
         for name, _, _ in void.dumps()[:1]:
@@ -214,7 +273,9 @@ def test_every_response_carries_the_security_headers(hostile_app):
                 statuses.add(304)
                 check_headers(again.headers, again.mimetype, f"304 {path}")
     assert {200, 303, 304, 400, 403, 404, 405, 406, 413} <= statuses, statuses
-    record("html", header_checked_responses=len(every_response(hostile_app)), statuses=" ".join(map(str, sorted(statuses))))
+    record(
+        "html", header_checked_responses=len(every_response(hostile_app)), statuses=" ".join(map(str, sorted(statuses)))
+    )
 
 
 def test_every_route_is_covered_by_the_header_check(hostile_app):
@@ -225,7 +286,7 @@ def test_every_route_is_covered_by_the_header_check(hostile_app):
     for path in requested:
         try:
             rule, _ = adapter.match(path, method="GET", return_rule=True)
-        except Exception:  # 404, 405, redirects: the route is the one the path names
+        except Exception:  # noqa: BLE001 - 404, 405, redirects: the route is the one the path names
             continue
         reached.add(rule.rule)
     missing = {rule.rule for rule in hostile_app.url_map.iter_rules()} - reached
@@ -234,8 +295,13 @@ def test_every_route_is_covered_by_the_header_check(hostile_app):
 
 def test_security_headers_on_the_live_server(live_server):
     """Through gunicorn too: HTML, an error answered by the app, and a refusal."""
-    for path, headers in (("/", {"Accept": "text/html"}), ("/sparql?query=%7B", {}), ("/nope", {"Accept": "text/html"}),
-                          ("/sparql?update=CLEAR+ALL", {}), ("/health", {})):
+    for path, headers in (
+        ("/", {"Accept": "text/html"}),
+        ("/sparql?query=%7B", {}),
+        ("/nope", {"Accept": "text/html"}),
+        ("/sparql?update=CLEAR+ALL", {}),
+        ("/health", {}),
+    ):
         reply = request(live_server.url, "GET", path, headers)
         assert reply.headers.get("x-content-type-options") == "nosniff", path
         assert reply.headers.get("referrer-policy"), path

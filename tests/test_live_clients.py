@@ -22,15 +22,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-
 import rdflib
 from SPARQLWrapper import CSV, JSON, POST, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from ld_support import jena_cp as jena_classpath  # noqa: F401 - the shared Jena fixture
-from sec_helpers import cpu_seconds, descendants
-
 from conftest import LIVE_QUERY_TIMEOUT
+from sec_helpers import cpu_seconds, descendants
 
 pytestmark = pytest.mark.live
 
@@ -60,6 +57,7 @@ def access_lines(server) -> list[dict]:
 
 
 # --- SPARQLWrapper ----------------------------------------------------------------------------
+
 
 def wrapper(server, query, fmt=None, method=None) -> SPARQLWrapper:
     sw = SPARQLWrapper(server.url + "/sparql")
@@ -109,6 +107,7 @@ def test_sparqlwrapper_bad_query(live_server):
 
 # --- rdflib SPARQLStore -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_rdflib_sparqlstore(live_server, method):
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
@@ -126,9 +125,11 @@ def test_rdflib_sparqlstore(live_server, method):
 
 # --- curl -------------------------------------------------------------------------------------
 
+
 def curl(*args: str) -> tuple[str, str, bytes]:
-    out = subprocess.run(["curl", "-s", "-w", "\n%{http_code} %{content_type}", *args],
-                         capture_output=True, timeout=30, check=True).stdout
+    out = subprocess.run(
+        ["curl", "-s", "-w", "\n%{http_code} %{content_type}", *args], capture_output=True, timeout=30, check=True
+    ).stdout
     body, _, tail = out.rpartition(b"\n")
     status, _, ctype = tail.decode().partition(" ")
     return status, ctype, body
@@ -139,16 +140,30 @@ needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is no
 
 @needs_curl
 def test_curl_get_tsv(live_server):
-    status, ctype, body = curl("-G", "--data-urlencode", f"query={PLACES}", "-H", "Accept: text/tab-separated-values",
-                               live_server.url + "/sparql")
+    status, ctype, body = curl(
+        "-G",
+        "--data-urlencode",
+        f"query={PLACES}",
+        "-H",
+        "Accept: text/tab-separated-values",
+        live_server.url + "/sparql",
+    )
     assert status == "200" and ctype.startswith("text/tab-separated-values")
     assert body.decode().splitlines() == ["?p", *[f"<{i}>" for i in PLACE_IRIS]]
 
 
 @needs_curl
 def test_curl_post_direct_and_gzip(live_server):
-    status, ctype, body = curl("--compressed", "-X", "POST", "--data-binary", "SELECT * WHERE { ?s ?p ?o }",
-                               "-H", "Content-Type: application/sparql-query", live_server.url + "/sparql")
+    status, ctype, body = curl(
+        "--compressed",
+        "-X",
+        "POST",
+        "--data-binary",
+        "SELECT * WHERE { ?s ?p ?o }",
+        "-H",
+        "Content-Type: application/sparql-query",
+        live_server.url + "/sparql",
+    )
     assert status == "200" and ctype.startswith("application/sparql-results+json")
     assert len(json.loads(body)["results"]["bindings"]) == 77
 
@@ -157,10 +172,19 @@ def test_curl_post_direct_and_gzip(live_server):
 def test_curl_errors(live_server):
     status, ctype, body = curl("-G", "--data-urlencode", "query=SELECT * WHERE { ?s ?p }", live_server.url + "/sparql")
     assert status == "400" and ctype.startswith("text/plain") and b"1:" in body
-    status, _, body = curl("-X", "POST", "--data-binary", "CLEAR ALL", "-H", "Content-Type: application/sparql-update",
-                           live_server.url + "/sparql")
+    status, _, body = curl(
+        "-X",
+        "POST",
+        "--data-binary",
+        "CLEAR ALL",
+        "-H",
+        "Content-Type: application/sparql-update",
+        live_server.url + "/sparql",
+    )
     assert status == "403" and b"read-only" in body
-    status, _, body = curl("-G", "--data-urlencode", f"query={PLACES}", "-H", "Accept: image/png", live_server.url + "/sparql")
+    status, _, body = curl(
+        "-G", "--data-urlencode", f"query={PLACES}", "-H", "Accept: image/png", live_server.url + "/sparql"
+    )
     assert status == "406" and b"application/sparql-results+json" in body
 
 
@@ -172,41 +196,49 @@ def test_curl_service_description(live_server):
 
 # --- Apache Jena ------------------------------------------------------------------------------
 
+
 def rsparql(classpath: str, server, query: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["java", "-cp", classpath, "arq.rsparql", "--service", server.url + "/sparql", *extra, query],
-                          capture_output=True, timeout=120, text=True)
+    return subprocess.run(
+        ["java", "-cp", classpath, "arq.rsparql", "--service", server.url + "/sparql", *extra, query],
+        capture_output=True,
+        timeout=120,
+        text=True,
+    )
 
 
 @pytest.mark.java
-def test_jena_rsparql_select_json_with_typed_literals(jena_classpath, live_server):
-    query = (f"SELECT ?s ?n ?d WHERE {{ ?s <{BASE}ontology#count> ?n OPTIONAL {{ ?s <{BASE}ontology#date> ?d }} }} ORDER BY ?s")
-    done = rsparql(jena_classpath, live_server, query, "--results", "json")
+def test_jena_rsparql_select_json_with_typed_literals(jena_cp, live_server):
+    query = f"SELECT ?s ?n ?d WHERE {{ ?s <{BASE}ontology#count> ?n OPTIONAL {{ ?s <{BASE}ontology#date> ?d }} }} ORDER BY ?s"
+    done = rsparql(jena_cp, live_server, query, "--results", "json")
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)["results"]["bindings"]
     assert [r["n"]["value"] for r in rows] == ["1960", "1960"]
     assert rows[0]["n"]["datatype"] == "http://www.w3.org/2001/XMLSchema#integer"
-    text = rsparql(jena_classpath, live_server, query)  # Jena's own table: parses the XSD values
+    text = rsparql(jena_cp, live_server, query)  # Jena's own table: parses the XSD values
     assert text.returncode == 0 and "1960" in text.stdout and "RuntimeException" not in text.stderr
 
 
 @pytest.mark.java
-def test_jena_rsparql_construct_and_ask(jena_classpath, live_server):
-    done = rsparql(jena_classpath, live_server, CONSTRUCT)
+def test_jena_rsparql_construct_and_ask(jena_cp, live_server):
+    done = rsparql(jena_cp, live_server, CONSTRUCT)
     assert done.returncode == 0, done.stderr
     graph = rdflib.Graph().parse(data=done.stdout, format="turtle")
     assert {str(s) for s in graph.subjects()} == set(PLACE_IRIS)
-    ask = rsparql(jena_classpath, live_server, "ASK { ?s ?p ?o }")
+    ask = rsparql(jena_cp, live_server, "ASK { ?s ?p ?o }")
     assert ask.returncode == 0 and "Yes" in ask.stdout
 
 
 # --- timeouts that really stop the work ---------------------------------------------------------
+
 
 def test_runaway_query_is_stopped_while_others_are_served(live_server):
     outcome = {}
 
     def runaway():
         started = time.monotonic()
-        outcome["status"], _, outcome["body"] = fetch(live_server.url + "/sparql?" + urlencode({"query": RUNAWAY}), timeout=60)
+        outcome["status"], _, outcome["body"] = fetch(
+            live_server.url + "/sparql?" + urlencode({"query": RUNAWAY}), timeout=60
+        )
         outcome["seconds"] = time.monotonic() - started
 
     thread = threading.Thread(target=runaway)
@@ -221,8 +253,10 @@ def test_runaway_query_is_stopped_while_others_are_served(live_server):
             assert status == 200
             answered += 1
     thread.join()
-    print(f"runaway answered {outcome['status']} after {outcome['seconds']:.2f} s; "
-          f"{answered} other requests meanwhile, slowest {slowest * 1000:.0f} ms")
+    print(
+        f"runaway answered {outcome['status']} after {outcome['seconds']:.2f} s; "
+        f"{answered} other requests meanwhile, slowest {slowest * 1000:.0f} ms"
+    )
     assert outcome["status"] == 503 and b"timed out" in outcome["body"]
     assert LIVE_QUERY_TIMEOUT - 0.1 <= outcome["seconds"] < LIVE_QUERY_TIMEOUT + 2
     assert answered >= 5 and slowest < 1.0
@@ -236,6 +270,7 @@ def test_runaway_query_is_stopped_while_others_are_served(live_server):
 
 
 # --- no way out: SERVICE and FROM never reach a listener on loopback ------------------------------
+
 
 @pytest.fixture
 def listener():
@@ -251,7 +286,7 @@ def listener():
         while not stop.is_set():
             try:
                 conn, _ = sock.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             accepted.append(conn)
             conn.close()
@@ -264,13 +299,16 @@ def listener():
     sock.close()
 
 
-@pytest.mark.parametrize("template,status", [
-    ("SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}", 403),
-    ("SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}", 403),
-    ("SELECT * FROM <http://127.0.0.1:{port}/data.ttl> WHERE {{ ?s ?p ?o }}", 200),
-    ("SELECT * FROM NAMED <http://127.0.0.1:{port}/data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", 200),
-    ("LOAD <http://127.0.0.1:{port}/data.ttl>", 403),
-])
+@pytest.mark.parametrize(
+    "template,status",
+    [
+        ("SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}", 403),
+        ("SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}", 403),
+        ("SELECT * FROM <http://127.0.0.1:{port}/data.ttl> WHERE {{ ?s ?p ?o }}", 200),
+        ("SELECT * FROM NAMED <http://127.0.0.1:{port}/data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", 200),
+        ("LOAD <http://127.0.0.1:{port}/data.ttl>", 403),
+    ],
+)
 def test_no_connection_leaves_the_server(live_server, listener, template, status):
     port, accepted = listener
     code, _, body = fetch(live_server.url + "/sparql?" + urlencode({"query": template.format(port=port)}))
@@ -284,9 +322,11 @@ def test_no_connection_leaves_the_server(live_server, listener, template, status
 @pytest.mark.parametrize("app", ["oxigraph", "rdflib"], indirect=True)
 def test_no_connection_in_process_either_engine(client, listener):
     port, accepted = listener
-    for query in (f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
-                  f"SELECT * FROM <http://127.0.0.1:{port}/a.ttl> WHERE {{ ?s ?p ?o }}",
-                  f"SELECT * FROM NAMED <http://127.0.0.1:{port}/a.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"):
+    for query in (
+        f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+        f"SELECT * FROM <http://127.0.0.1:{port}/a.ttl> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <http://127.0.0.1:{port}/a.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    ):
         assert client.get("/sparql?" + urlencode({"query": query})).status_code in (200, 403)
     assert accepted == []
 
@@ -301,6 +341,7 @@ def _alive(pid: int) -> bool:
 
 def test_killed_web_worker_leaves_no_query_process_behind(live_server_factory, release_dir):
     server = live_server_factory(release_dir, workers=1, threads=2, env={"KARABAKH_KG_QUERY_TIMEOUT": "30"})
+
     def runaway():
         try:
             fetch(server.url + "/sparql?" + urlencode({"query": RUNAWAY}), timeout=60)
@@ -344,9 +385,11 @@ def test_reload_swaps_the_dataset_whole(live_server_factory, make_release, tmp_p
     old_version = json.loads(fetch(server.url + "/health")[2])["version"]
     assert json.loads(fetch(server.url + query)[2])["results"]["bindings"][0]["n"]["value"] == "77"
     bigger = tmp_path / "bigger.trig"
-    bigger.write_text(ENDPOINT_TRIG.read_text(encoding="utf-8")
-                      + "\n<https://w3id.org/karabakh-kg/graph/asserted> { <https://w3id.org/karabakh-kg/id/x> a <https://w3id.org/karabakh-kg/ontology#Place> . }\n",
-                      encoding="utf-8")
+    bigger.write_text(
+        ENDPOINT_TRIG.read_text(encoding="utf-8")
+        + "\n<https://w3id.org/karabakh-kg/graph/asserted> { <https://w3id.org/karabakh-kg/id/x> a <https://w3id.org/karabakh-kg/ontology#Place> . }\n",
+        encoding="utf-8",
+    )
     build_release(bigger, build_dir)
     os.kill(server.process.pid, 1)  # SIGHUP: gunicorn replaces its workers gracefully
     deadline = time.monotonic() + 20

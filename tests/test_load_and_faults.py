@@ -33,7 +33,8 @@ from urllib.parse import urlencode
 import pytest
 import rdflib
 
-from karabakh_kg import release_writer, releases
+from karabakh_kg import releases
+from karabakh_kg.build import release_writer
 from sec_helpers import children_of, percentile, record, request
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
@@ -76,10 +77,20 @@ def server(live_server_factory, build_copy):
 @pytest.fixture(scope="module")
 def mix(server):
     """The requests a client picks from: every competency query and pages of 30 resources."""
-    names = [q["name"] for q in json.loads(request(server.url, "GET", "/queries/", {"Accept": "application/json"}).body)]
-    rows = json.loads(request(server.url, "GET", "/sparql?" + urlencode({"query": (
-        f"SELECT DISTINCT ?s WHERE {{ ?s a ?t FILTER(STRSTARTS(STR(?s), '{KG}id/')) }} ORDER BY ?s")})).body)
-    slugs = [r["s"]["value"][len(KG) + 3:] for r in rows["results"]["bindings"]]
+    names = [
+        q["name"] for q in json.loads(request(server.url, "GET", "/queries/", {"Accept": "application/json"}).body)
+    ]
+    rows = json.loads(
+        request(
+            server.url,
+            "GET",
+            "/sparql?"
+            + urlencode(
+                {"query": (f"SELECT DISTINCT ?s WHERE {{ ?s a ?t FILTER(STRSTARTS(STR(?s), '{KG}id/')) }} ORDER BY ?s")}
+            ),
+        ).body
+    )
+    slugs = [r["s"]["value"][len(KG) + 3 :] for r in rows["results"]["bindings"]]
     slugs = [s for s in slugs if "/" not in s and "." not in s]
     assert len(names) >= 10 and len(slugs) >= 30
     rng = random.Random(6)
@@ -90,8 +101,9 @@ def mix(server):
     return table
 
 
-def run_load(url: str, table: list[tuple[str, str]], clients: int, seconds: float,
-             during=None, extra: list[tuple[str, str]] = ()) -> tuple[list[Done], dict]:
+def run_load(
+    url: str, table: list[tuple[str, str]], clients: int, seconds: float, during=None, extra: list[tuple[str, str]] = ()
+) -> tuple[list[Done], dict]:
     """`clients` threads send requests from `table` for `seconds`; `during(t0)` runs meanwhile."""
     results: list[Done] = []
     lock = threading.Lock()
@@ -113,9 +125,19 @@ def run_load(url: str, table: list[tuple[str, str]], clients: int, seconds: floa
                 continue
             ok = reply.status == EXPECTED[kind]
             keep = kind in ("count", "health")
-            mine.append(Done(kind, path, started, time.monotonic(), reply.status, ok,
-                             "" if ok else reply.text[:200], reply.headers.get("etag", ""),
-                             reply.body if keep else b""))
+            mine.append(
+                Done(
+                    kind,
+                    path,
+                    started,
+                    time.monotonic(),
+                    reply.status,
+                    ok,
+                    "" if ok else reply.text[:200],
+                    reply.headers.get("etag", ""),
+                    reply.body if keep else b"",
+                )
+            )
         with lock:
             results.extend(mine)
 
@@ -132,9 +154,14 @@ def summary(results: list[Done], seconds: float) -> dict:
     served = [r for r in results if r.ok]
     latencies = [r.ended - r.started for r in served]
     return {
-        "N": N, "T_s": seconds, "requests": len(results), "served": len(served),
-        "errors": len(results) - len(served), "rps": round(len(served) / seconds, 1),
-        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1), "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "N": N,
+        "T_s": seconds,
+        "requests": len(results),
+        "served": len(served),
+        "errors": len(results) - len(served),
+        "rps": round(len(served) / seconds, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
     }
 
 
@@ -174,9 +201,13 @@ def test_killing_a_worker_fails_only_requests_in_flight(server, mix):
             if replacement is not None and children_of(replacement):  # booted, its query process started: ready
                 serving_at = time.monotonic()
             time.sleep(0.01)  # polling the process table
-        return {"victim": victim, "killed_at": killed_at, "replacement": replacement,
-                "replaced_s": (replaced_at or float("nan")) - killed_at,
-                "recovered_s": (serving_at or float("nan")) - killed_at}
+        return {
+            "victim": victim,
+            "killed_at": killed_at,
+            "replacement": replacement,
+            "replaced_s": (replaced_at or float("nan")) - killed_at,
+            "recovered_s": (serving_at or float("nan")) - killed_at,
+        }
 
     results, info = run_load(server.url, mix, N, T, during=kill_one)
     killed_at = info["killed_at"]
@@ -184,9 +215,13 @@ def test_killing_a_worker_fails_only_requests_in_flight(server, mix):
     in_flight = [r for r in results if r.started <= killed_at <= r.ended]
     after = [r for r in results if r.started > killed_at]
     figures = summary(results, T)
-    figures.update(failed=len(failed), in_flight_at_kill=len(in_flight),
-                   replacement_started_s=round(info["replaced_s"], 2), recovered_s=round(info["recovered_s"], 2),
-                   served_after_kill=sum(1 for r in after if r.ok))
+    figures.update(
+        failed=len(failed),
+        in_flight_at_kill=len(in_flight),
+        replacement_started_s=round(info["replaced_s"], 2),
+        recovered_s=round(info["recovered_s"], 2),
+        served_after_kill=sum(1 for r in after if r.ok),
+    )
     print(f"kill a worker under load: N={N}, T={T:g} s: {figures}")
     record("kill_worker", **figures)
     late = [(r.path, r.status, r.detail) for r in failed if r.started > killed_at]
@@ -204,7 +239,8 @@ def add_release(build_dir: Path, version: str) -> releases.Release:
         warnings.simplefilter("ignore", DeprecationWarning)
         dataset.parse(str(current.dataset), format="nquads")
         dataset.graph(rdflib.URIRef(KG + "graph/asserted")).add(
-            (rdflib.URIRef(KG + "id/reload-marker"), rdflib.RDFS.label, rdflib.Literal("reload marker", lang="en")))
+            (rdflib.URIRef(KG + "id/reload-marker"), rdflib.RDFS.label, rdflib.Literal("reload marker", lang="en"))
+        )
     return release_writer.write(dataset, build_dir, version=version, base=current.manifest["base"])
 
 
@@ -246,9 +282,13 @@ def test_reload_under_load_swaps_atomically(server, mix, build_copy):
             first_new = r.ended
     failed = [(r.path, r.status, r.detail) for r in results if not r.ok]
     figures = summary(results, T)
-    figures.update(old_answers=seen[old.version], new_answers=seen[new.version],
-                   first_new_after_hup_s=round((first_new or float("nan")) - hup_at, 2),
-                   last_old_after_hup_s=round((last_old or hup_at) - hup_at, 2), mixed=len(mixed))
+    figures.update(
+        old_answers=seen[old.version],
+        new_answers=seen[new.version],
+        first_new_after_hup_s=round((first_new or float("nan")) - hup_at, 2),
+        last_old_after_hup_s=round((last_old or hup_at) - hup_at, 2),
+        mixed=len(mixed),
+    )
     print(f"reload under load: N={N}, T={T:g} s: {figures}")
     record("reload", **figures)
     assert mixed == [], mixed[:5]
@@ -289,8 +329,10 @@ def test_reload_onto_a_broken_build_keeps_serving_the_last_good_one(server, buil
         time.sleep(0.05)
     alive = server.process.poll() is None
     log_tail = server.log()[-3000:]
-    print(f"reload onto a broken build: answers by version {answers}, refused connections {refused}, "
-          f"master alive: {alive}")
+    print(
+        f"reload onto a broken build: answers by version {answers}, refused connections {refused}, "
+        f"master alive: {alive}"
+    )
     record("reload_broken_build", answers=json.dumps(answers), refused_connections=refused, master_alive=alive)
     assert "broken" not in answers, "a worker served the truncated build"
     assert "truncated" in log_tail, "the log does not say why the build was refused"
@@ -299,8 +341,12 @@ def test_reload_onto_a_broken_build_keeps_serving_the_last_good_one(server, buil
 
 
 def serve(build_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "karabakh_kg.cli", "serve", "--port", "0", "--build-dir", str(build_dir)],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "karabakh_kg.cli", "serve", "--port", "0", "--build-dir", str(build_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("damage", ["missing manifest", "missing dataset", "dangling current", "empty dataset"])
@@ -323,10 +369,14 @@ def test_start_on_a_broken_build_is_refused_clearly(damage, kg_build, tmp_path):
     record("startup_refusals", **{damage: done.stderr.strip().splitlines()[-1][:160]})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known limit: gunicorn's gthread worker gives each connection a thread as soon as its first bytes "
-    "arrive and reads the headers without a timeout, so WORKERS x THREADS slow clients stall the server; "
-    "deploy behind a buffering reverse proxy (docs/deployment.md, docs/security.md)"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known limit: gunicorn's gthread worker gives each connection a thread as soon as its first bytes "
+        "arrive and reads the headers without a timeout, so WORKERS x THREADS slow clients stall the server; "
+        "deploy behind a buffering reverse proxy (docs/deployment.md, docs/security.md)"
+    ),
+)
 def test_slow_clients_cannot_stall_the_server(live_server_factory, release_dir):
     import socket
 
@@ -344,8 +394,7 @@ def test_slow_clients_cannot_stall_the_server(live_server_factory, release_dir):
             ok = reply.status == 200
         except OSError:
             ok = False
-        record("slow_clients", stalled_by=len(slow), health_answered=ok,
-               waited_s=round(time.monotonic() - started, 2))
+        record("slow_clients", stalled_by=len(slow), health_answered=ok, waited_s=round(time.monotonic() - started, 2))
         assert ok, f"/health did not answer while {len(slow)} slow clients held the worker's threads"
     finally:
         for conn in slow:

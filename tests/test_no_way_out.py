@@ -32,8 +32,13 @@ UPDATES = [
     "WITH <https://w3id.org/karabakh-kg/graph/asserted> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
     "LOAD <file:///etc/passwd>",
     "LOAD SILENT <http://127.0.0.1:9/x.ttl> INTO GRAPH <urn:g>",
-    "CLEAR ALL", "CLEAR DEFAULT", "DROP ALL", "DROP GRAPH <https://w3id.org/karabakh-kg/graph/asserted>",
-    "CREATE GRAPH <urn:new>", "COPY DEFAULT TO <urn:g>", "MOVE <https://w3id.org/karabakh-kg/graph/asserted> TO <urn:g>",
+    "CLEAR ALL",
+    "CLEAR DEFAULT",
+    "DROP ALL",
+    "DROP GRAPH <https://w3id.org/karabakh-kg/graph/asserted>",
+    "CREATE GRAPH <urn:new>",
+    "COPY DEFAULT TO <urn:g>",
+    "MOVE <https://w3id.org/karabakh-kg/graph/asserted> TO <urn:g>",
     "ADD <urn:a> TO <urn:b>",
     "PREFIX ex: <urn:ex:> BASE <urn:b> INSERT DATA { ex:a ex:b ex:c }",
     "# a comment first\n  DeLeTe WHERE { ?s ?p ?o }",
@@ -65,18 +70,56 @@ def update_requests(name: str):
         yield f"GET query #{i}", "GET", "/sparql?" + q, {}, None
         yield f"GET update #{i}", "GET", "/sparql?" + u, {}, None
         yield f"GET query page #{i}", "GET", "/sparql?" + q, {"Accept": "text/html"}, None
-        yield f"POST form query #{i}", "POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, q.encode()
-        yield f"POST form update #{i}", "POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, u.encode()
-        yield f"POST direct query #{i}", "POST", "/sparql", {"Content-Type": "application/sparql-query"}, update.encode()
-        yield (f"POST sparql-update #{i}", "POST", "/sparql", {"Content-Type": "application/sparql-update; charset=utf-8"},
-               update.encode())
+        yield (
+            f"POST form query #{i}",
+            "POST",
+            "/sparql",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            q.encode(),
+        )
+        yield (
+            f"POST form update #{i}",
+            "POST",
+            "/sparql",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            u.encode(),
+        )
+        yield (
+            f"POST direct query #{i}",
+            "POST",
+            "/sparql",
+            {"Content-Type": "application/sparql-query"},
+            update.encode(),
+        )
+        yield (
+            f"POST sparql-update #{i}",
+            "POST",
+            "/sparql",
+            {"Content-Type": "application/sparql-update; charset=utf-8"},
+            update.encode(),
+        )
         yield f"named query + update #{i}", "GET", f"/queries/{name}?" + u, {}, None
         yield f"named query + query #{i}", "GET", f"/queries/{name}?" + q, {}, None
-    yield "using-graph-uri", "POST", "/sparql?using-graph-uri=urn:g", {"Content-Type": "application/sparql-update"}, b"CLEAR ALL"
+    yield (
+        "using-graph-uri",
+        "POST",
+        "/sparql?using-graph-uri=urn:g",
+        {"Content-Type": "application/sparql-update"},
+        b"CLEAR ALL",
+    )
     yield "using-named-graph-uri", "GET", "/sparql?using-named-graph-uri=urn:g&update=CLEAR+ALL", {}, None
     for method in ("PUT", "DELETE", "PATCH"):
-        for path in ("/sparql", f"/queries/{name}", "/doc/aghdam", "/id/aghdam", "/graph/asserted",
-                     "/ontology", "/.well-known/void", "/dumps/", "/"):
+        for path in (
+            "/sparql",
+            f"/queries/{name}",
+            "/doc/aghdam",
+            "/id/aghdam",
+            "/graph/asserted",
+            "/ontology",
+            "/.well-known/void",
+            "/dumps/",
+            "/",
+        ):
             yield f"{method} {path}", method, path, {"Content-Type": "text/turtle"}, b"<urn:a> <urn:b> <urn:c> ."
     for path in (f"/queries/{name}", "/doc/aghdam", "/graph/asserted", "/.well-known/void"):
         yield f"POST {path}", "POST", path, {"Content-Type": "text/turtle"}, b"<urn:a> <urn:b> <urn:c> ."
@@ -84,7 +127,7 @@ def update_requests(name: str):
 
 @pytest.mark.parametrize("app", ["oxigraph", "rdflib"], indirect=True)
 def test_updates_are_refused_everywhere_and_nothing_changes(app, client, release_dir):
-    name = next(iter(__import__("karabakh_kg.views.queries", fromlist=["catalogue"]).catalogue()))
+    name = next(iter(__import__("karabakh_kg.web.views.queries", fromlist=["catalogue"]).catalogue()))
     release = (release_dir / "current").resolve()
     before_files = release_fingerprint(release)
     before_count = triple_count(client)
@@ -104,6 +147,7 @@ def test_updates_are_refused_everywhere_and_nothing_changes(app, client, release
 
 
 # --- nothing leaves the server ------------------------------------------------------------------
+
 
 @pytest.fixture
 def listener():
@@ -210,8 +254,13 @@ def test_no_query_connects_or_reads_a_file_on_the_live_server(live_server, liste
             if how == "GET":
                 reply = request(live_server.url, "GET", "/sparql?" + urlencode({"query": query, **params}))
             else:
-                reply = request(live_server.url, "POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"},
-                                urlencode({"query": query, **params}).encode())
+                reply = request(
+                    live_server.url,
+                    "POST",
+                    "/sparql",
+                    {"Content-Type": "application/x-www-form-urlencoded"},
+                    urlencode({"query": query, **params}).encode(),
+                )
             assert reply.status in (200, 400, 403), (query, reply.status, reply.text[:300])
             assert token not in reply.text and "root:x:0:0" not in reply.text
     assert listener.connections == [], listener.connections
@@ -220,6 +269,7 @@ def test_no_query_connects_or_reads_a_file_on_the_live_server(live_server, liste
 
 
 # --- no route parses RDF from a client ------------------------------------------------------------
+
 
 def test_only_sparql_accepts_a_body(app):
     """The route table itself: every route is read-only (GET/HEAD/OPTIONS) except POST /sparql (queries)."""
@@ -234,19 +284,29 @@ def test_only_sparql_accepts_a_body(app):
 
 HOSTILE_RDF = {
     "application/ld+json": '{{"@context": "http://127.0.0.1:{port}/context.jsonld", "@id": "urn:a", "name": "x"}}',
-    "application/rdf+xml": ('<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY f SYSTEM "file:///etc/passwd">'
-                            '<!ENTITY h SYSTEM "http://127.0.0.1:{port}/dtd">]>\n'
-                            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="urn:e#">'
-                            '<rdf:Description rdf:about="urn:a"><e:p>&f;&h;</e:p></rdf:Description></rdf:RDF>'),
+    "application/rdf+xml": (
+        '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY f SYSTEM "file:///etc/passwd">'
+        '<!ENTITY h SYSTEM "http://127.0.0.1:{port}/dtd">]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="urn:e#">'
+        '<rdf:Description rdf:about="urn:a"><e:p>&f;&h;</e:p></rdf:Description></rdf:RDF>'
+    ),
     "text/turtle": "@prefix e: <http://127.0.0.1:{port}/> . e:a e:b e:c .",
     "application/xml": '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY h SYSTEM "http://127.0.0.1:{port}/x">]><r>&h;</r>',
 }
 
 
 def test_rdf_sent_by_a_client_is_never_parsed(app, client, listener):
-    paths = sorted({rule.rule.replace("<path:path>", "aghdam").replace("<name>", "actors").replace("<ext>", "ttl")
-                    .replace("<path:version>", "0.1.0").replace("<article_id>", "a").replace("<path:filename>", "style.css")
-                    for rule in app.url_map.iter_rules()})
+    paths = sorted(
+        {
+            rule.rule.replace("<path:path>", "aghdam")
+            .replace("<name>", "actors")
+            .replace("<ext>", "ttl")
+            .replace("<path:version>", "0.1.0")
+            .replace("<article_id>", "a")
+            .replace("<path:filename>", "style.css")
+            for rule in app.url_map.iter_rules()
+        }
+    )
     for path in paths:
         for media, template in HOSTILE_RDF.items():
             body = template.format(port=listener.port).encode()

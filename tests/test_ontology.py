@@ -7,7 +7,7 @@ from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 import karabakh_kg
-from karabakh_kg import sources
+from karabakh_kg.build import sources
 from karabakh_kg.namespaces import DEFAULT, KGO
 
 
@@ -26,8 +26,9 @@ def test_version_info_equals_package_version(ontology):
     assert ontology.value(DEFAULT.ontology, OWL.versionIRI) == DEFAULT.version_iri(karabakh_kg.__version__)
 
 
-@pytest.mark.parametrize("field", [DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator,
-                                   DCTERMS.created, DCTERMS.modified])
+@pytest.mark.parametrize(
+    "field", [DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator, DCTERMS.created, DCTERMS.modified]
+)
 def test_header_fields(ontology, field):
     assert ontology.value(DEFAULT.ontology, field) is not None, f"owl:Ontology lacks {field}"
 
@@ -37,7 +38,11 @@ def test_every_term_has_english_label_and_definition(ontology, kind):
     terms = own_terms(ontology, kind)
     assert len(terms) > 5
     for term in terms:
-        labels = [l for l in ontology.objects(term, RDFS.label) if isinstance(l, Literal) and l.language == "en"]
+        labels = [
+            label
+            for label in ontology.objects(term, RDFS.label)
+            if isinstance(label, Literal) and label.language == "en"
+        ]
         assert labels, f"{term} has no English rdfs:label"
         assert ontology.value(term, SKOS.definition) is not None, f"{term} has no skos:definition"
 
@@ -48,21 +53,30 @@ def test_every_term_used_in_axioms_is_declared(ontology):
         declared |= set(ontology.subjects(RDF.type, kind))
     used = {t for s, p, o in ontology for t in (s, p, o) if isinstance(t, URIRef)}
     builtin = (str(RDF), str(RDFS), str(OWL), "http://www.w3.org/2001/XMLSchema#")
-    missing = sorted(t for t in used if not str(t).startswith(builtin) and t not in declared
-                     and t != DEFAULT.ontology and not str(t).startswith(("https://creativecommons.org/", str(DEFAULT.kg)))
-                     and t != DEFAULT.version_iri(karabakh_kg.__version__))
+    missing = sorted(
+        t
+        for t in used
+        if not str(t).startswith(builtin)
+        and t not in declared
+        and t != DEFAULT.ontology
+        and not str(t).startswith(("https://creativecommons.org/", str(DEFAULT.kg)))
+        and t != DEFAULT.version_iri(karabakh_kg.__version__)
+    )
     assert missing == []
 
 
-@pytest.mark.parametrize("own, external", [
-    (KGO.Event, URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/Event")),
-    (KGO.Event, URIRef("https://schema.org/Event")),
-    (KGO.Person, URIRef("https://schema.org/Person")),
-    (KGO.Region, URIRef("http://www.opengis.net/ont/geosparql#Feature")),
-    (KGO.Mention, URIRef("http://www.w3.org/ns/oa#Annotation")),
-    (KGO.Article, URIRef("http://www.w3.org/ns/prov#Entity")),
-    (KGO.Tenure, URIRef("http://www.w3.org/ns/org#Membership")),
-])
+@pytest.mark.parametrize(
+    "own, external",
+    [
+        (KGO.Event, URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/Event")),
+        (KGO.Event, URIRef("https://schema.org/Event")),
+        (KGO.Person, URIRef("https://schema.org/Person")),
+        (KGO.Region, URIRef("http://www.opengis.net/ont/geosparql#Feature")),
+        (KGO.Mention, URIRef("http://www.w3.org/ns/oa#Annotation")),
+        (KGO.Article, URIRef("http://www.w3.org/ns/prov#Entity")),
+        (KGO.Tenure, URIRef("http://www.w3.org/ns/org#Membership")),
+    ],
+)
 def test_alignments(ontology, own, external):
     assert (own, RDFS.subClassOf, external) in ontology
 

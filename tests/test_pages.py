@@ -12,11 +12,17 @@ from rdflib.namespace import RDF
 
 from ld_helpers import ARTICLE_ID, FIXTURE_TRIG, RESOURCE, page, parse_rdf
 
-pytest_plugins = ["ld_support"]
-
 OA = rdflib.Namespace("http://www.w3.org/ns/oa#")
-PAGES = ["/", f"/doc/{RESOURCE}", f"/article/{ARTICLE_ID}", "/timeline", "/ontology.html",
-         "/.well-known/void?format=html", "/dumps/", "/sparql?format=html"]
+PAGES = [
+    "/",
+    f"/doc/{RESOURCE}",
+    f"/article/{ARTICLE_ID}",
+    "/timeline",
+    "/ontology.html",
+    "/.well-known/void?format=html",
+    "/dumps/",
+    "/sparql?format=html",
+]
 
 
 def kgo(published, name: str) -> rdflib.URIRef:
@@ -54,19 +60,31 @@ def test_every_local_link_of_the_home_page_resolves(ld_client, published):
 def test_home_explains_counts_and_links_everything(ld_client, published):
     doc = page(ld_client.get("/"))
     hrefs = set(doc.hrefs())
-    for target in ("/sparql", "/queries/", "/ontology", "/timeline", f"/article/{ARTICLE_ID}",
-                   "/.well-known/void", "/dumps/", "/health"):
+    for target in (
+        "/sparql",
+        "/queries/",
+        "/ontology",
+        "/timeline",
+        f"/article/{ARTICLE_ID}",
+        "/.well-known/void",
+        "/dumps/",
+        "/health",
+    ):
         assert target in hrefs, target
     assert f"{len(published.union()):,}" in doc.text
     for name, info in published.release.manifest["graphs"].items():
         assert f"{info['triples']:,}" in doc.text, name
-    from karabakh_kg.views.pages import HOME_PER_TYPE
+    from karabakh_kg.web.views.pages import HOME_PER_TYPE
 
     asserted = published.graph("asserted")
     members: dict = {}
     for s, t in asserted.subject_objects(RDF.type):
-        if isinstance(s, rdflib.URIRef) and str(s).startswith(published.base + "id/") and "#" not in str(s) \
-                and (s, RDF.type, kgo(published, "Mention")) not in asserted:
+        if (
+            isinstance(s, rdflib.URIRef)
+            and str(s).startswith(published.base + "id/")
+            and "#" not in str(s)
+            and (s, RDF.type, kgo(published, "Mention")) not in asserted
+        ):
             members.setdefault(t, set()).add(str(s))
     links = {published.base + h[1:] for h in hrefs if h.startswith("/id/")}
     listed = set().union(*(m for m in members.values() if len(m) <= HOME_PER_TYPE))
@@ -133,8 +151,9 @@ def test_dumps_are_listed_and_served(ld_client, published):
 
 # --- the query page -----------------------------------------------------------------------------
 
+
 def test_query_page_offers_the_competency_queries(ld_client):
-    from karabakh_kg.views.queries import catalogue
+    from karabakh_kg.web.views.queries import catalogue
 
     doc = page(ld_client.get("/sparql", headers={"Accept": "text/html"}))
     assert doc.elements("textarea") and doc.elements("form")[0]["method"] == "get"
@@ -143,7 +162,8 @@ def test_query_page_offers_the_competency_queries(ld_client):
     example = next(iter(catalogue()))
     filled = ld_client.get(f"/sparql?example={example}", headers={"Accept": "text/html"})
     assert catalogue()[example].text.strip() in filled.get_data(as_text=True).replace("&lt;", "<").replace(
-        "&gt;", ">").replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+        "&gt;", ">"
+    ).replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
 
 
 def test_query_page_runs_a_select_and_links_every_download(ld_client, published):
@@ -172,11 +192,14 @@ def test_query_page_shows_construct_and_ask(ld_client, published):
     assert "ASK: true" in ask.text
 
 
-@pytest.mark.parametrize("query, status, words", [
-    ("SELECT * WHERE { ?s ?p }", 400, "parse error"),
-    ("INSERT DATA { <a:b> <a:c> <a:d> }", 403, "read-only"),
-    ("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", 403, "SERVICE"),
-])
+@pytest.mark.parametrize(
+    "query, status, words",
+    [
+        ("SELECT * WHERE { ?s ?p }", 400, "parse error"),
+        ("INSERT DATA { <a:b> <a:c> <a:d> }", 403, "read-only"),
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", 403, "SERVICE"),
+    ],
+)
 def test_query_page_explains_refusals(ld_client, query, status, words):
     response = ld_client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/html"})
     assert response.status_code == status
@@ -185,6 +208,7 @@ def test_query_page_explains_refusals(ld_client, query, status, words):
 
 
 # --- the public base ----------------------------------------------------------------------------
+
 
 def test_any_public_base_maps_onto_this_server(tmp_path, make_ld_app):
     from ld_support import build_from_trig
@@ -209,6 +233,7 @@ def test_any_public_base_maps_onto_this_server(tmp_path, make_ld_app):
 
 # --- documentation that cannot drift ------------------------------------------------------------
 
+
 def _linked_data_section() -> str:
     from ld_helpers import ROOT
 
@@ -219,7 +244,9 @@ def _linked_data_section() -> str:
 
 def test_every_linked_data_route_is_documented(ld_apps):
     section = _linked_data_section()
-    rules = [r for r in ld_apps("oxigraph").url_map.iter_rules() if r.endpoint.split(".")[0] in ("linked_data", "pages")]
+    rules = [
+        r for r in ld_apps("oxigraph").url_map.iter_rules() if r.endpoint.split(".")[0] in ("linked_data", "pages")
+    ]
     assert len(rules) >= 12
     for rule in rules:
         documented = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
@@ -233,7 +260,7 @@ def test_void_in_every_documented_format(ld_client, fmt):
 
 
 def test_home_lists_a_few_of_a_big_class_and_links_a_query_for_all(ld_client, monkeypatch):
-    from karabakh_kg.views import pages
+    from karabakh_kg.web.views import pages
 
     monkeypatch.setattr(pages, "HOME_PER_TYPE", 2)
     doc = page(ld_client.get("/"))

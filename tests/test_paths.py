@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -19,15 +18,55 @@ from sec_helpers import has_stack_trace, record, request
 pytestmark = pytest.mark.live
 
 # Every route that takes a path or a name, with `{}` where the attacker's text goes.
-ROUTES = ["/id/{}", "/doc/{}", "/doc/aghdam/{}", "/ontology/{}", "/ontology.{}", "/graph/{}", "/article/{}",
-          "/dumps/{}", "/queries/{}", "/queries/{}.rq", "/static/{}", "/{}"]
-UP = ["../", "..%2f", "..%2F", "%2e%2e/", "%2e%2e%2f", ".%2e/", "%2e./", "..\\", "..%5c", "%252e%252e%252f",
-      "%c0%ae%c0%ae/", "..%c0%af", "....//", "..;/", "%2e%2e%5c", "%EF%BC%8E%EF%BC%8E/",
-      "..%00/", "%u002e%u002e/"]
+ROUTES = [
+    "/id/{}",
+    "/doc/{}",
+    "/doc/aghdam/{}",
+    "/ontology/{}",
+    "/ontology.{}",
+    "/graph/{}",
+    "/article/{}",
+    "/dumps/{}",
+    "/queries/{}",
+    "/queries/{}.rq",
+    "/static/{}",
+    "/{}",
+]
+UP = [
+    "../",
+    "..%2f",
+    "..%2F",
+    "%2e%2e/",
+    "%2e%2e%2f",
+    ".%2e/",
+    "%2e./",
+    "..\\",
+    "..%5c",
+    "%252e%252e%252f",
+    "%c0%ae%c0%ae/",
+    "..%c0%af",
+    "....//",
+    "..;/",
+    "%2e%2e%5c",
+    "%EF%BC%8E%EF%BC%8E/",
+    "..%00/",
+    "%u002e%u002e/",
+]
 DEPTHS = [1, 4]
 SECRETS = ["canary.txt", "manifest.json", "etc/passwd", "app.py"]
-ABSOLUTE = ["/etc/passwd", "%2fetc%2fpasswd", "//etc/passwd", "file:///etc/passwd", "C:\\Windows\\win.ini",
-            "\\\\127.0.0.1\\share", "%00", "canary.txt%00.ttl", "~/.bashrc", "$HOME", "."]
+ABSOLUTE = [
+    "/etc/passwd",
+    "%2fetc%2fpasswd",
+    "//etc/passwd",
+    "file:///etc/passwd",
+    "C:\\Windows\\win.ini",
+    "\\\\127.0.0.1\\share",
+    "%00",
+    "canary.txt%00.ttl",
+    "~/.bashrc",
+    "$HOME",
+    ".",
+]
 FORBIDDEN = ("root:x:0:0", '"dataset_sha256"', "def create_app", "[project]", "<https://w3id.org/karabakh-kg/graph/")
 
 
@@ -119,10 +158,21 @@ def test_traversal_in_process_is_404(planted, make_app):
 def test_real_files_next_to_the_routes_are_not_served(server, planted):
     """The files a route could reach by name (inside the release or package) are 404, dumps excepted."""
     _, token = planted
-    for path in ("/dumps/canary.txt", "/dumps/manifest.json", "/dumps/../manifest.json", "/static/../app.py",
-                 "/static/../templates/base.html", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
-                 "/queries/../safety", "/queries/..%2fsafety.rq", "/queries/pages%2fresources.rq",
-                 "/queries/pages/resources.rq", "/queries/build%2fdiagram-classes.rq", "/ontology/diagram.svg/../../manifest.json"):
+    for path in (
+        "/dumps/canary.txt",
+        "/dumps/manifest.json",
+        "/dumps/../manifest.json",
+        "/static/../app.py",
+        "/static/../templates/base.html",
+        "/static/%2e%2e/app.py",
+        "/static/..%2fapp.py",
+        "/queries/../safety",
+        "/queries/..%2fsafety.rq",
+        "/queries/pages%2fresources.rq",
+        "/queries/pages/resources.rq",
+        "/queries/build%2fdiagram-classes.rq",
+        "/ontology/diagram.svg/../../manifest.json",
+    ):
         reply = request(server.url, "GET", path)
         assert reply.status in (404, 400), (path, reply.status)
         assert_no_file(reply.status, reply.body, token, path)

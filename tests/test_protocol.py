@@ -58,6 +58,7 @@ def bindings(response, var):
 
 # --- the three ways to send a query ---------------------------------------------------------
 
+
 def test_get(client):
     r = get(client, PLACES)
     assert r.status_code == 200 and r.mimetype == SRJ
@@ -75,8 +76,11 @@ def test_post_direct(client):
 
 
 def test_post_direct_with_graph_params_in_url(client):
-    r = client.post("/sparql?" + urlencode({"default-graph-uri": G["inferred"]}), data=EVENTS.encode(),
-                    content_type="application/sparql-query")
+    r = client.post(
+        "/sparql?" + urlencode({"default-graph-uri": G["inferred"]}),
+        data=EVENTS.encode(),
+        content_type="application/sparql-query",
+    )
     assert r.status_code == 200 and len(bindings(r, "e")) == 3
 
 
@@ -90,20 +94,44 @@ def test_head_is_like_get_without_body(client):
 BAD = [
     ("no query in POST form", "post", "/sparql", FORM, b"default-graph-uri=http%3A%2F%2Fexample.org%2Fg", 400, "query"),
     ("duplicated query", "get", "/sparql?query=ASK%7B%7D&query=ASK%7B%7D", None, b"", 400, "2 times"),
-    ("duplicated query across URL and form", "post", "/sparql?query=ASK%7B%7D", FORM, b"query=ASK%7B%7D", 400, "2 times"),
-    ("query param and direct body", "post", "/sparql?query=ASK%7B%7D", "application/sparql-query", b"ASK{}", 400, "body"),
+    (
+        "duplicated query across URL and form",
+        "post",
+        "/sparql?query=ASK%7B%7D",
+        FORM,
+        b"query=ASK%7B%7D",
+        400,
+        "2 times",
+    ),
+    (
+        "query param and direct body",
+        "post",
+        "/sparql?query=ASK%7B%7D",
+        "application/sparql-query",
+        b"ASK{}",
+        400,
+        "body",
+    ),
     ("malformed query", "get", "/sparql?query=" + quote("SELECT * WHERE { ?s ?p }"), None, b"", 400, "1:"),
     ("not a query at all", "get", "/sparql?query=hello", None, b"", 400, "parse error"),
     ("wrong content type", "post", "/sparql", "text/plain", b"ASK {}", 400, "Content-Type"),
     ("json content type", "post", "/sparql", "application/json", b'{"query": "ASK {}"}', 400, "Content-Type"),
     ("no content type", "post", "/sparql", None, b"ASK {}", 400, "Content-Type"),
-    ("non-UTF-8 body", "post", "/sparql", "application/sparql-query", b"ASK { ?s ?p \"\xff\xfe\" }", 400, "UTF-8"),
+    ("non-UTF-8 body", "post", "/sparql", "application/sparql-query", b'ASK { ?s ?p "\xff\xfe" }', 400, "UTF-8"),
     ("non-UTF-8 percent-encoding in form", "post", "/sparql", FORM, b"query=ASK%7B%7D%FF", 400, "UTF-8"),
     ("non-UTF-8 percent-encoding in URL", "get", "/sparql?query=ASK%7B%7D%FF", None, b"", 400, "UTF-8"),
     ("latin-1 charset", "post", "/sparql", "application/sparql-query; charset=ISO-8859-1", b"ASK {}", 400, "charset"),
     ("empty query", "get", "/sparql?query=", None, b"", 400, "parse error"),
     ("relative default-graph-uri", "get", "/sparql?query=ASK%7B%7D&default-graph-uri=relative", None, b"", 400, "IRI"),
-    ("named-graph-uri with a space", "get", "/sparql?query=ASK%7B%7D&named-graph-uri=http%3A%2F%2Fa%20b", None, b"", 400, "IRI"),
+    (
+        "named-graph-uri with a space",
+        "get",
+        "/sparql?query=ASK%7B%7D&named-graph-uri=http%3A%2F%2Fa%20b",
+        None,
+        b"",
+        400,
+        "IRI",
+    ),
     ("PUT", "put", "/sparql?query=ASK%7B%7D", None, b"", 405, "Method"),
     ("DELETE", "delete", "/sparql", None, b"", 405, "Method"),
 ]
@@ -145,11 +173,14 @@ def test_deep_nesting_refused_before_parsing(client):
     assert get(client, fine).status_code == 200
 
 
-@pytest.mark.parametrize("query", [
-    "ASK { FILTER(" + "1 + " * 8000 + "1) }",
-    "ASK { " + "".join(f"BIND(1 AS ?v{i}) " for i in range(4000)) + "}",
-    "ASK { ?s ?p ?o " + "MINUS { ?s ?p ?o } " * 4000 + "}",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ASK { FILTER(" + "1 + " * 8000 + "1) }",
+        "ASK { " + "".join(f"BIND(1 AS ?v{i}) " for i in range(4000)) + "}",
+        "ASK { ?s ?p ?o " + "MINUS { ?s ?p ?o } " * 4000 + "}",
+    ],
+)
 def test_oversized_queries_refused_before_any_engine(client, query):
     r = client.post("/sparql", data=query.encode(), content_type="application/sparql-query")
     assert r.status_code == 400 and "tokens" in r.get_data(as_text=True)
@@ -157,10 +188,15 @@ def test_oversized_queries_refused_before_any_engine(client, query):
 
 def test_long_values_lists_are_fine(app, client):
     if engine_of(app) == "rdflib":
-        pytest.skip("rdflib's parser takes longer than the timeout on 15,000 values; the lexer rule is engine-independent")
+        pytest.skip(
+            "rdflib's parser takes longer than the timeout on 15,000 values; the lexer rule is engine-independent"
+        )
     values = " ".join(str(i) for i in range(15000))  # 15,000 tokens, under the 100,000-character limit
-    r = client.post("/sparql", data=f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?x {{ {values} }} }}".encode(),
-                    content_type="application/sparql-query")
+    r = client.post(
+        "/sparql",
+        data=f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?x {{ {values} }} }}".encode(),
+        content_type="application/sparql-query",
+    )
     assert r.status_code == 200 and bindings(r, "n") == ["15000"]
 
 
@@ -169,7 +205,9 @@ def test_engine_crash_is_a_clear_400_and_the_server_goes_on(app, make_app):
         pytest.skip("only embedded engines run in query processes; a remote store is shielded by the token limit")
     crashing = make_app(ENGINE=engine_of(app), MAX_QUERY_LENGTH=300_000, MAX_QUERY_TOKENS=10**6, QUERY_PROCESSES=1)
     c = crashing.test_client()
-    r = c.post("/sparql", data=("ASK { FILTER(" + "1 + " * 30000 + "1) }").encode(), content_type="application/sparql-query")
+    r = c.post(
+        "/sparql", data=("ASK { FILTER(" + "1 + " * 30000 + "1) }").encode(), content_type="application/sparql-query"
+    )
     assert r.status_code == 400 and "simplify" in r.get_data(as_text=True)
     assert c.get("/sparql?" + urlencode({"query": PLACES})).status_code == 200
 
@@ -181,6 +219,7 @@ def test_big_body_refused(app, make_app):
 
 
 # --- the RDF dataset: default graph, named graphs, protocol parameters, FROM -------------------
+
 
 def test_default_graph_is_union_of_named_graphs(client):
     # kgo:Event types live in ontology? no: asserted (ceasefire, peacekeepers) and inferred (handovers)
@@ -244,6 +283,7 @@ def test_from_never_loads(client, iri):
 
 # --- result formats ----------------------------------------------------------------------------
 
+
 def test_select_xml(client):
     r = get(client, PLACES, {"Accept": "application/sparql-results+xml"})
     assert r.mimetype == "application/sparql-results+xml"
@@ -271,18 +311,26 @@ def test_select_tsv_uses_rdf_terms(client):
 def test_select_results_roundtrip_through_pyoxigraph(client):
     q = "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?s ?l"
     expected = None
-    for fmt, oxfmt in (("json", ox.QueryResultsFormat.JSON), ("xml", ox.QueryResultsFormat.XML),
-                       ("tsv", ox.QueryResultsFormat.TSV)):
+    for fmt, oxfmt in (
+        ("json", ox.QueryResultsFormat.JSON),
+        ("xml", ox.QueryResultsFormat.XML),
+        ("tsv", ox.QueryResultsFormat.TSV),
+    ):
         r = get(client, q, format=fmt)
         rows = [(str(s["s"]), str(s["l"])) for s in ox.parse_query_results(r.data, format=oxfmt)]
         expected = expected or rows
         assert rows == expected and len(rows) > 10
 
 
-@pytest.mark.parametrize("accept,mimetype,value", [
-    (SRJ, SRJ, None), ("application/sparql-results+xml", "application/sparql-results+xml", None),
-    ("text/csv", "text/csv", "_askResult\r\ntrue\r\n"), ("text/tab-separated-values", "text/tab-separated-values", "?_askResult\ntrue\n"),
-])
+@pytest.mark.parametrize(
+    "accept,mimetype,value",
+    [
+        (SRJ, SRJ, None),
+        ("application/sparql-results+xml", "application/sparql-results+xml", None),
+        ("text/csv", "text/csv", "_askResult\r\ntrue\r\n"),
+        ("text/tab-separated-values", "text/tab-separated-values", "?_askResult\ntrue\n"),
+    ],
+)
 def test_ask(client, accept, mimetype, value):
     r = get(client, "ASK { ?s a <https://w3id.org/karabakh-kg/ontology#Place> }", {"Accept": accept})
     assert r.status_code == 200 and r.mimetype == mimetype
@@ -295,8 +343,12 @@ def test_ask(client, accept, mimetype, value):
 
 
 GRAPH_FORMATS = [
-    ("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld"),
-    ("application/rdf+xml", "xml"), ("application/trig", "trig"), ("application/n-quads", "nquads"),
+    ("text/turtle", "turtle"),
+    ("application/n-triples", "nt"),
+    ("application/ld+json", "json-ld"),
+    ("application/rdf+xml", "xml"),
+    ("application/trig", "trig"),
+    ("application/n-quads", "nquads"),
 ]
 
 
@@ -335,7 +387,10 @@ SELECT_ACCEPT = [
     ("application/sparql-results+json;q=0, */*;q=0.1", "application/sparql-results+xml"),
     # rdflib SPARQLStore (POST) and Jena's SELECT preferences
     ("application/rdf+xml, application/sparql-results+xml", "application/sparql-results+xml"),
-    ("application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.7, text/csv;q=0.5, */*;q=0.1", SRJ),
+    (
+        "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.7, text/csv;q=0.5, */*;q=0.1",
+        SRJ,
+    ),
     # SPARQLWrapper JSON / XML
     ("application/sparql-results+json,application/json,text/javascript,application/javascript", SRJ),
     ("application/sparql-results+xml,application/xml", "application/sparql-results+xml"),
@@ -370,10 +425,19 @@ def test_construct_accept_table(client, accept, expected):
     assert r.status_code == 200 and r.mimetype == expected
 
 
-@pytest.mark.parametrize("query,accept", [
-    (PLACES, "text/turtle"), (PLACES, "image/png"), (CONSTRUCT, SRJ), (CONSTRUCT, "text/csv"),
-    (PLACES, "application/sparql-results+json;q=0, application/sparql-results+xml;q=0, text/csv;q=0, text/tab-separated-values;q=0, text/html;q=0"),
-])
+@pytest.mark.parametrize(
+    "query,accept",
+    [
+        (PLACES, "text/turtle"),
+        (PLACES, "image/png"),
+        (CONSTRUCT, SRJ),
+        (CONSTRUCT, "text/csv"),
+        (
+            PLACES,
+            "application/sparql-results+json;q=0, application/sparql-results+xml;q=0, text/csv;q=0, text/tab-separated-values;q=0, text/html;q=0",
+        ),
+    ],
+)
 def test_not_acceptable_lists_types(client, query, accept):
     r = get(client, query, {"Accept": accept})
     assert r.status_code == 406 and r.mimetype == "text/plain"
@@ -381,13 +445,23 @@ def test_not_acceptable_lists_types(client, query, accept):
     assert ("application/sparql-results+json" in text) if query == PLACES else ("text/turtle" in text)
 
 
-@pytest.mark.parametrize("query,fmt,expected", [
-    (PLACES, "json", SRJ), (PLACES, "xml", "application/sparql-results+xml"), (PLACES, "csv", "text/csv"),
-    (PLACES, "tsv", "text/tab-separated-values"), (PLACES, "text/csv", "text/csv"),
-    (CONSTRUCT, "turtle", "text/turtle"), (CONSTRUCT, "ttl", "text/turtle"), (CONSTRUCT, "jsonld", "application/ld+json"),
-    (CONSTRUCT, "xml", "application/rdf+xml"), (CONSTRUCT, "nt", "application/n-triples"),
-    (CONSTRUCT, "trig", "application/trig"), (CONSTRUCT, "nquads", "application/n-quads"),
-])
+@pytest.mark.parametrize(
+    "query,fmt,expected",
+    [
+        (PLACES, "json", SRJ),
+        (PLACES, "xml", "application/sparql-results+xml"),
+        (PLACES, "csv", "text/csv"),
+        (PLACES, "tsv", "text/tab-separated-values"),
+        (PLACES, "text/csv", "text/csv"),
+        (CONSTRUCT, "turtle", "text/turtle"),
+        (CONSTRUCT, "ttl", "text/turtle"),
+        (CONSTRUCT, "jsonld", "application/ld+json"),
+        (CONSTRUCT, "xml", "application/rdf+xml"),
+        (CONSTRUCT, "nt", "application/n-triples"),
+        (CONSTRUCT, "trig", "application/trig"),
+        (CONSTRUCT, "nquads", "application/n-quads"),
+    ],
+)
 def test_format_parameter_beats_accept(client, query, fmt, expected):
     r = get(client, query, {"Accept": "text/html"}, format=fmt)
     assert r.status_code == 200 and r.mimetype == expected
@@ -399,8 +473,11 @@ def test_unknown_format_parameter(client):
 
 
 def test_browser_gets_query_page_with_query(client):
-    r = get(client, "SELECT ?x WHERE { ?x ?y '<script>alert(1)</script>' }",
-            {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    r = get(
+        client,
+        "SELECT ?x WHERE { ?x ?y '<script>alert(1)</script>' }",
+        {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+    )
     assert r.status_code == 200 and r.mimetype == "text/html"
     assert b"<script>alert" not in r.data and b"&lt;script&gt;" in r.data
 
@@ -415,7 +492,13 @@ UPDATES = [
     ("update as query", "get", "/sparql?query=" + quote("INSERT DATA { <a:a> <a:b> <a:c> }"), None, b""),
     ("LOAD as query", "post", "/sparql", "application/sparql-query", b"LOAD <http://127.0.0.1:9/x.ttl>"),
     ("LOAD in form", "post", "/sparql", FORM, b"update=LOAD%20%3Cfile%3A%2F%2F%2Fetc%2Fpasswd%3E"),
-    ("prefixed update", "post", "/sparql", "application/sparql-query", b"PREFIX ex: <http://e/>\nwith ex:g delete { ?s ?p ?o } where { ?s ?p ?o }"),
+    (
+        "prefixed update",
+        "post",
+        "/sparql",
+        "application/sparql-query",
+        b"PREFIX ex: <http://e/>\nwith ex:g delete { ?s ?p ?o } where { ?s ?p ?o }",
+    ),
     ("named query with update", "get", "/queries/anything?update=CLEAR%20ALL", None, b""),
 ]
 
@@ -433,31 +516,44 @@ def test_updates_refused(client, name, method, url, ctype, body):
     assert get(client, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").data == before
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-    "select * where { service silent <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { ?s ?p ?o SERVICE?x{ ?s ?p ?o } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "select * where { service silent <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p ?o SERVICE?x{ ?s ?p ?o } }",
+    ],
+)
 def test_service_refused(client, query):
     r = get(client, query)
     assert r.status_code == 403 and "SERVICE" in r.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT ?s WHERE { ?s ?p 'SERVICE <http://x/>' }",
-    "PREFIX ex: <http://example.org/> SELECT ?service WHERE { ?service ex:service ?o } # SERVICE <http://x>",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?s WHERE { ?s ?p 'SERVICE <http://x/>' }",
+        "PREFIX ex: <http://example.org/> SELECT ?service WHERE { ?service ex:service ?o } # SERVICE <http://x>",
+    ],
+)
 def test_service_word_elsewhere_is_fine(client, query):
     assert get(client, query).status_code == 200
 
 
 # --- serving habits: CORS, ETag, gzip, truncation, service description, health -------------------
 
+
 def test_cors_on_query_routes(client):
     r = get(client, PLACES, {"Origin": "https://example.org"})
     assert r.headers["Access-Control-Allow-Origin"] == "*"
-    r = client.options("/sparql", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST",
-                                           "Access-Control-Request-Headers": "Content-Type"})
+    r = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
     assert r.status_code == 204 and "POST" in r.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in r.headers["Access-Control-Allow-Headers"]
     r = get(client, "SELECT * WHERE { ?s ?p }")
@@ -531,8 +627,10 @@ def test_access_log_line(client, caplog):
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 
-@pytest.mark.parametrize("accept,fmt", [("text/turtle", "turtle"), ("application/rdf+xml", "xml"),
-                                        ("application/ld+json", "json-ld"), (None, "turtle")])
+@pytest.mark.parametrize(
+    "accept,fmt",
+    [("text/turtle", "turtle"), ("application/rdf+xml", "xml"), ("application/ld+json", "json-ld"), (None, "turtle")],
+)
 def test_service_description(client, accept, fmt):
     r = client.get("/sparql", headers={"Accept": accept} if accept else {})
     assert r.status_code == 200
@@ -545,10 +643,18 @@ def test_service_description(client, accept, fmt):
     formats = set(g.objects(service, SD.resultFormat))
     assert rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON") in formats and len(formats) == 10
     dataset = g.value(service, SD.defaultDataset)
-    names = {g.value(ng, SD.name): g.value(g.value(ng, SD.graph), rdflib.URIRef("http://rdfs.org/ns/void#triples")).toPython()
-             for ng in g.objects(dataset, SD.namedGraph)}
-    assert names == {rdflib.URIRef(G["ontology"]): 15, rdflib.URIRef(G["asserted"]): 58,
-                     rdflib.URIRef(G["links"]): 1, rdflib.URIRef(G["inferred"]): 3}
+    names = {
+        g.value(ng, SD.name): g.value(
+            g.value(ng, SD.graph), rdflib.URIRef("http://rdfs.org/ns/void#triples")
+        ).toPython()
+        for ng in g.objects(dataset, SD.namedGraph)
+    }
+    assert names == {
+        rdflib.URIRef(G["ontology"]): 15,
+        rdflib.URIRef(G["asserted"]): 58,
+        rdflib.URIRef(G["links"]): 1,
+        rdflib.URIRef(G["inferred"]): 3,
+    }
 
 
 def test_bare_get_from_browser_is_query_page(client):

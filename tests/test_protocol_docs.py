@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from karabakh_kg import config, conneg, serving
+from karabakh_kg import config
+from karabakh_kg.commands import serve as serving
+from karabakh_kg.web import conneg
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from karabakh_kg import query_files
-from karabakh_kg.views import queries as named
+from karabakh_kg.web.views import queries as named
 
 SAMPLE = """# title: Places handed over
 # description: Every place handed over in November 2020,
@@ -44,8 +44,12 @@ def test_index_json_and_html(client, catalogue):
 def test_run_by_name(client, catalogue):
     r = client.get("/queries/places", headers={"Accept": "text/csv"})
     assert r.status_code == 200 and r.mimetype == "text/csv"
-    assert r.get_data(as_text=True).split() == ["p", "https://w3id.org/karabakh-kg/id/aghdam",
-                                                "https://w3id.org/karabakh-kg/id/kalbajar", "https://w3id.org/karabakh-kg/id/lachin"]
+    assert r.get_data(as_text=True).split() == [
+        "p",
+        "https://w3id.org/karabakh-kg/id/aghdam",
+        "https://w3id.org/karabakh-kg/id/kalbajar",
+        "https://w3id.org/karabakh-kg/id/lachin",
+    ]
     r = client.get("/queries/places?format=json&default-graph-uri=https://w3id.org/karabakh-kg/graph/inferred")
     assert json.loads(r.data)["results"]["bindings"] == []
     assert r.headers["Access-Control-Allow-Origin"] == "*"

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from karabakh_kg.app import create_app
 from karabakh_kg.releases import ReleaseError
+from karabakh_kg.web.app import create_app
 
 
 @pytest.fixture
@@ -22,8 +22,12 @@ def broken_build(tmp_path, release_dir):
 
 
 def serve(build_dir, *extra) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "karabakh_kg.cli", "serve", "--port", "0", "--build-dir", str(build_dir), *extra],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "karabakh_kg.cli", "serve", "--port", "0", "--build-dir", str(build_dir), *extra],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_no_build(tmp_path):
@@ -81,7 +85,7 @@ def test_rdflib_engine_refuses_corrupt_dataset(broken_build):
     manifest = json.loads((release / "manifest.json").read_text())
     manifest["dataset_bytes"] = len(data)
     (release / "manifest.json").write_text(json.dumps(manifest))
-    from karabakh_kg.engines import EngineError
+    from karabakh_kg.web.engines import EngineError
 
     with pytest.raises(EngineError, match="cannot load"):
         create_app({"BUILD_DIR": str(build), "ENGINE": "rdflib"})

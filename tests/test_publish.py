@@ -18,7 +18,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from karabakh_kg import publish, releases
+from karabakh_kg import releases
+from karabakh_kg.commands import publish
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(__import__("sys").executable).parent / "oxigraph")
 
@@ -36,14 +37,16 @@ class Oxigraph:
 
     def query(self, text: str) -> list[dict]:
         data = urllib.parse.urlencode({"query": text}).encode()
-        request = urllib.request.Request(self.url + "/query", data=data,
-                                         headers={"Accept": "application/sparql-results+json"})
+        request = urllib.request.Request(
+            self.url + "/query", data=data, headers={"Accept": "application/sparql-results+json"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)["results"]["bindings"]
 
     def graph(self, iri: str) -> set:
-        request = urllib.request.Request(self.url + "/store?" + urllib.parse.urlencode({"graph": iri}),
-                                         headers={"Accept": "application/n-triples"})
+        request = urllib.request.Request(
+            self.url + "/store?" + urllib.parse.urlencode({"graph": iri}), headers={"Accept": "application/n-triples"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return {q.triple for q in ox.parse(response.read(), ox.RdfFormat.N_TRIPLES)}
 
@@ -62,8 +65,14 @@ def start_oxigraph(location: Path, read_only: bool = False, ready_within: float 
         pytest.skip("the oxigraph server binary (PyPI `oxigraph`) is not installed")
     for _ in range(3):  # another process may take the free port first: try another
         port = free_port()
-        command = [OXIGRAPH, "serve-read-only" if read_only else "serve", "--location", str(location),
-                   "--bind", f"127.0.0.1:{port}"]
+        command = [
+            OXIGRAPH,
+            "serve-read-only" if read_only else "serve",
+            "--location",
+            str(location),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ]
         log = location.parent / f"{location.name}-oxigraph.log"
         with log.open("wb") as sink:
             process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
@@ -116,9 +125,12 @@ def test_publishing_twice_replaces_instead_of_adding(oxigraph_server, release_di
 
 def test_blank_nodes_survive(oxigraph_server, tmp_path, make_release):
     trig = tmp_path / "b.trig"
-    trig.write_text("""<https://w3id.org/karabakh-kg/graph/ontology> {
+    trig.write_text(
+        """<https://w3id.org/karabakh-kg/graph/ontology> {
         <urn:c> <http://www.w3.org/2000/01/rdf-schema#subClassOf> [ <urn:p> <urn:o> ; <urn:q> "x" ] . }
-        <https://w3id.org/karabakh-kg/graph/asserted> { <urn:a> <urn:b> "c" . }""", encoding="utf-8")
+        <https://w3id.org/karabakh-kg/graph/asserted> { <urn:a> <urn:b> "c" . }""",
+        encoding="utf-8",
+    )
     build = make_release(trig)
     assert publish.run(args(oxigraph_server.url + "/store", build)) == 0
     rows = oxigraph_server.query("""SELECT ?v WHERE { GRAPH <https://w3id.org/karabakh-kg/graph/ontology> {
@@ -194,11 +206,24 @@ def test_refused_data_is_exit_1_with_the_store_message_and_credentials_stay_secr
 def test_the_command_line(oxigraph_server, release_dir):
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "karabakh_kg.cli", "publish", "--to",
-                           oxigraph_server.url + "/store", "--build-dir", str(release_dir)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "karabakh_kg.cli",
+            "publish",
+            "--to",
+            oxigraph_server.url + "/store",
+            "--build-dir",
+            str(release_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "triples of build" in done.stderr
-    done = subprocess.run([sys.executable, "-m", "karabakh_kg.cli", "publish"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "karabakh_kg.cli", "publish"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2 and "--to" in done.stderr

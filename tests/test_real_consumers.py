@@ -12,16 +12,16 @@ from rdflib.namespace import OWL, RDF
 
 from ld_helpers import RESOURCE, http_get, parse_rdf, run
 
-pytest_plugins = ["ld_support"]
 pytestmark = pytest.mark.live
 
 
 def _version_url(server, published) -> str:
     version = published.graph("ontology").value(rdflib.URIRef(published.base + "ontology"), OWL.versionIRI)
-    return server.url + "/" + str(version)[len(published.base):]
+    return server.url + "/" + str(version)[len(published.base) :]
 
 
 # --- rdflib -------------------------------------------------------------------------------------
+
 
 def test_rdflib_parses_a_resource_iri_through_the_303(ld_live, published):
     url = f"{ld_live.url}/id/{RESOURCE}"
@@ -41,6 +41,7 @@ def test_rdflib_parses_the_ontology_and_its_version_iri(ld_live, published, whic
 
 # --- owlready2 (no Accept header at all) ------------------------------------------------------------
 
+
 def test_owlready2_loads_the_ontology_by_url(ld_live, published):
     pytest.importorskip("owlready2")
     script = (
@@ -58,6 +59,7 @@ def test_owlready2_loads_the_ontology_by_url(ld_live, published):
 
 
 # --- HermiT (the OWL API, as in Protégé) ----------------------------------------------------------------
+
 
 @pytest.mark.java
 @pytest.mark.parametrize("which", ["ontology", "version"])
@@ -78,6 +80,7 @@ def test_hermit_loads_the_ontology_by_url_and_finds_it_consistent(ld_live, publi
 
 # --- Apache Jena --------------------------------------------------------------------------------------
 
+
 @pytest.mark.java
 def test_jena_reads_a_resource_iri_through_the_303_and_the_ontology(ld_live, published, jena_cp, tmp_path):
     """One JVM, two documents: `--data` the resource IRI (303 → Turtle) and the ontology IRI."""
@@ -86,9 +89,22 @@ def test_jena_reads_a_resource_iri_through_the_303_and_the_ontology(ld_live, pub
     query.write_text(
         "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
         f"SELECT ?p ?o ?ontology WHERE {{ {{ <{iri}> ?p ?o }} UNION {{ ?ontology a owl:Ontology }} }}",
-        encoding="utf-8")
-    done = run("java", "-cp", jena_cp, "arq.sparql", "--data", f"{ld_live.url}/id/{RESOURCE}",
-               "--data", f"{ld_live.url}/ontology", "--query", str(query), "--results", "json")
+        encoding="utf-8",
+    )
+    done = run(
+        "java",
+        "-cp",
+        jena_cp,
+        "arq.sparql",
+        "--data",
+        f"{ld_live.url}/id/{RESOURCE}",
+        "--data",
+        f"{ld_live.url}/ontology",
+        "--query",
+        str(query),
+        "--results",
+        "json",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     rows = json.loads(done.stdout)["results"]["bindings"]
     expected = {(str(p), str(o)) for s, p, o in published.union() if s == iri}
@@ -97,6 +113,7 @@ def test_jena_reads_a_resource_iri_through_the_303_and_the_ontology(ld_live, pub
 
 
 # --- the VoID, as a crawler reads it ------------------------------------------------------------------
+
 
 def test_void_is_found_at_the_well_known_address(ld_live, published):
     graph = parse_rdf(f"{ld_live.url}/.well-known/void")
@@ -108,11 +125,21 @@ def test_void_is_found_at_the_well_known_address(ld_live, published):
 
 # --- paths as a real WSGI server receives them ------------------------------------------------------
 
-@pytest.mark.parametrize("path", [
-    "/id/../manifest.json", "/id/%2e%2e/manifest.json", "/doc/aghdam%2F..%2F..%2Fmanifest.json",
-    "/id/aghdam%5C..%5C..", "/dumps/..%2Fmanifest.json", "/dumps/%2e%2e/manifest.json",
-    "/ontology/..%2F..%2Fmanifest.json", "/article/..%2F..%2Fmanifest.json", "/doc/%2e%2e/%2e%2e/manifest.json",
-])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/../manifest.json",
+        "/id/%2e%2e/manifest.json",
+        "/doc/aghdam%2F..%2F..%2Fmanifest.json",
+        "/id/aghdam%5C..%5C..",
+        "/dumps/..%2Fmanifest.json",
+        "/dumps/%2e%2e/manifest.json",
+        "/ontology/..%2F..%2Fmanifest.json",
+        "/article/..%2F..%2Fmanifest.json",
+        "/doc/%2e%2e/%2e%2e/manifest.json",
+    ],
+)
 def test_traversal_is_404_on_the_live_server(ld_live, path):
     """Sent byte for byte (no client normalises the path): gunicorn passes it on, we answer 404."""
     import http.client

@@ -9,16 +9,15 @@ dataset is pinned to the release's graphs, deadlines hold, a broken store is a c
 from __future__ import annotations
 
 import socket
-import urllib.parse
 import threading
 import time
 
 import pytest
 
-from karabakh_kg import publish
-from karabakh_kg.app import create_app
-from karabakh_kg.engines import EngineError, Job, QueryError, QueryTimeout
-from karabakh_kg.engines.remote import RemoteEngine, dataset_clauses
+from karabakh_kg import publishing as publish
+from karabakh_kg.web.app import create_app
+from karabakh_kg.web.engines import EngineError, Job, QueryError, QueryTimeout
+from karabakh_kg.web.engines.remote import RemoteEngine, dataset_clauses
 from test_protocol import *  # noqa: F401,F403  (the protocol table, re-run on this engine)
 from test_protocol import EVENTS, G, bindings, get
 from test_publish import oxigraph_server  # noqa: F401  (fixture)
@@ -30,8 +29,9 @@ pytestmark = pytest.mark.parametrize("app", ["remote"], indirect=True)
 def remote_app(oxigraph_server, release_dir):  # noqa: F811
     release = publish.releases.open_current(release_dir)
     publish.publish(release, publish.store_url(oxigraph_server.url + "/store"), timeout=30)
-    app = create_app({"BUILD_DIR": str(release_dir), "ENGINE": f"sparql:{oxigraph_server.url}/query",
-                      "ACCESS_LOG": True})
+    app = create_app(
+        {"BUILD_DIR": str(release_dir), "ENGINE": f"sparql:{oxigraph_server.url}/query", "ACCESS_LOG": True}
+    )
     yield app
     app.extensions["karabakh_kg"].runner.close()
 
@@ -93,13 +93,16 @@ def job(query: str, **kw) -> Job:
     return Job(query=query, form=form, **kw)
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
-    "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
-    "LOAD <http://127.0.0.1:1/x.ttl>",
-    "DROP ALL",
-    "PREFIX x: <urn:x> DELETE WHERE { ?s ?p ?o }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        "LOAD <http://127.0.0.1:1/x.ttl>",
+        "DROP ALL",
+        "PREFIX x: <urn:x> DELETE WHERE { ?s ?p ?o }",
+    ],
+)
 def test_unsafe_queries_never_reach_the_store(app, listener, query):
     engine = engine_for(app, f"http://127.0.0.1:{listener.port}/query")
     with pytest.raises(QueryError):
@@ -141,8 +144,9 @@ def test_a_store_that_is_down_is_a_502_with_a_message(app, make_app):
 
 def test_the_dataset_is_pinned_to_the_release_graphs(app, listener):
     engine = engine_for(app, f"http://127.0.0.1:{listener.port}/query")
-    assert engine.dataset(job("SELECT * { ?s ?p ?o }")) == (list(G.values()), list(G.values())) or \
-        set(engine.dataset(job("SELECT * { ?s ?p ?o }"))[0]) == set(G.values())
+    assert engine.dataset(job("SELECT * { ?s ?p ?o }")) == (list(G.values()), list(G.values())) or set(
+        engine.dataset(job("SELECT * { ?s ?p ?o }"))[0]
+    ) == set(G.values())
     defaults, named = engine.dataset(job("SELECT * { ?s ?p ?o }", default_graphs=(G["asserted"], "urn:other")))
     assert defaults == [G["asserted"]] and named == ["urn:x-karabakh-kg:no-such-graph"]
     defaults, _ = engine.dataset(job("SELECT * FROM <http://127.0.0.1:9/x> { ?s ?p ?o }", has_dataset_clause=True))
@@ -152,7 +156,7 @@ def test_the_dataset_is_pinned_to_the_release_graphs(app, listener):
 def test_from_clauses_are_read_with_prefixes_and_base(app):
     query = f"""BASE <https://w3id.org/karabakh-kg/> PREFIX g: <https://w3id.org/karabakh-kg/graph/>
         # FROM <urn:in-a-comment>
-        SELECT ?s FROM g:asserted FROM <graph/inferred> FROM NAMED <{G['links']}>
+        SELECT ?s FROM g:asserted FROM <graph/inferred> FROM NAMED <{G["links"]}>
         WHERE {{ ?s ?p "FROM <urn:in-a-string>" }}"""
     assert dataset_clauses(query) == ([G["asserted"], G["inferred"]], [G["links"]])
 
@@ -168,10 +172,12 @@ def test_rows_are_cut_at_the_limit_and_flagged(app):
 def test_same_bytes_as_the_embedded_engine(app, make_app):
     local = make_app(ENGINE="oxigraph", QUERY_PROCESSES=1).test_client()
     remote = app.test_client()
-    for query, accept in [(EVENTS, "application/sparql-results+json"),
-                          (EVENTS, "text/csv"),
-                          (f"ASK {{ GRAPH <{G['asserted']}> {{ ?s ?p ?o }} }}", "application/sparql-results+xml"),
-                          ("CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } ORDER BY ?s ?c", "application/n-triples")]:
+    for query, accept in [
+        (EVENTS, "application/sparql-results+json"),
+        (EVENTS, "text/csv"),
+        (f"ASK {{ GRAPH <{G['asserted']}> {{ ?s ?p ?o }} }}", "application/sparql-results+xml"),
+        ("CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } ORDER BY ?s ?c", "application/n-triples"),
+    ]:
         a, b = get(local, query, {"Accept": accept}), get(remote, query, {"Accept": accept})
         assert (a.status_code, a.mimetype) == (b.status_code, b.mimetype) == (200, a.mimetype)
         if "n-triples" in accept:
@@ -208,8 +214,7 @@ def test_karabakh_kg_serve_with_a_remote_engine(app, remote_app, oxigraph_server
 
     from conftest import start_live_server
 
-    server = start_live_server(release_dir, tmp_path / "serve.log",
-                               engine=f"sparql:{oxigraph_server.url}/query")
+    server = start_live_server(release_dir, tmp_path / "serve.log", engine=f"sparql:{oxigraph_server.url}/query")
     try:
         url = server.url + "/sparql?" + urllib.parse.urlencode({"query": EVENTS})
         request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})

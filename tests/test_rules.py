@@ -10,7 +10,8 @@ import pytest
 import rdflib
 from rdflib import RDF
 
-from karabakh_kg import reasoning, releases, rules
+from karabakh_kg import releases
+from karabakh_kg.build import reasoning, rules
 from karabakh_kg.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "rules"
@@ -34,7 +35,8 @@ def article() -> tuple[rdflib.Graph, rdflib.Graph]:
     for quad in ox.parse(path=str(release.dataset), format=ox.RdfFormat.N_QUADS):
         if quad.graph_name.value in graphs:
             graphs[quad.graph_name.value].add(
-                tuple(rules._to_rdflib(t) for t in (quad.subject, quad.predicate, quad.object)))
+                tuple(rules._to_rdflib(t) for t in (quad.subject, quad.predicate, quad.object))
+            )
     ontology, asserted = graphs.values()
     assert len(ontology) and len(asserted)
     return ontology, asserted
@@ -79,8 +81,17 @@ def test_fixture_exercises_every_kind_of_axiom():
     store.extend(terms.quad(*t, source) for t in ontology)
     store.extend(terms.quad(*t, source) for t in data)
     stats = rules.reason_in_store(store, [source], ox.NamedNode("urn:test:inferred"))
-    for name in ("cax-sco", "prp-spo1", "prp-dom", "prp-rng", "prp-inv", "prp-symp", "prp-trp",
-                 "prp-spo2-2", "prp-spo2-3"):
+    for name in (
+        "cax-sco",
+        "prp-spo1",
+        "prp-dom",
+        "prp-rng",
+        "prp-inv",
+        "prp-symp",
+        "prp-trp",
+        "prp-spo2-2",
+        "prp-spo2-3",
+    ):
         assert stats.rules.get(name, 0) > 0, name
     assert stats.data_rounds > 2 and stats.inferred > 0
 
@@ -159,8 +170,11 @@ def test_missing_placeholder_and_bad_values_are_refused():
 
 
 def test_long_property_chains_are_refused_by_name():
-    ontology = rdflib.Graph().parse(data="""
+    ontology = rdflib.Graph().parse(
+        data="""
         @prefix : <urn:t#> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
-        :p owl:propertyChainAxiom ( :a :b :c :d :e ) .""", format="turtle")
+        :p owl:propertyChainAxiom ( :a :b :c :d :e ) .""",
+        format="turtle",
+    )
     with pytest.raises(rules.RulesError, match="urn:t#p"):
         rules.reason(rdflib.Graph(), ontology)

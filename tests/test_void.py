@@ -9,17 +9,30 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
 from ld_helpers import page, parse_rdf
 
-pytest_plugins = ["ld_support"]
-
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 # pyoxigraph 0.5 stores literals of these derived types as xsd:integer (found here: "58"^^xsd:nonNegativeInteger
 # comes back as "58"^^xsd:integer), so "1464"^^xsd:nonNegativeInteger and "1464"^^xsd:integer are one
 # object for the served store. The figures describe the data as served.
-INTEGER_TYPES = {XSD.nonNegativeInteger, XSD.positiveInteger, XSD.negativeInteger, XSD.nonPositiveInteger,
-                 XSD.long, XSD.int, XSD.short, XSD.byte, XSD.unsignedLong, XSD.unsignedInt, XSD.unsignedShort,
-                 XSD.unsignedByte}
-FORMATS = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld",
-           "application/n-triples": "nt"}
+INTEGER_TYPES = {
+    XSD.nonNegativeInteger,
+    XSD.positiveInteger,
+    XSD.negativeInteger,
+    XSD.nonPositiveInteger,
+    XSD.long,
+    XSD.int,
+    XSD.short,
+    XSD.byte,
+    XSD.unsignedLong,
+    XSD.unsignedInt,
+    XSD.unsignedShort,
+    XSD.unsignedByte,
+}
+FORMATS = {
+    "text/turtle": "turtle",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "nt",
+}
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +75,10 @@ def test_totals_match_the_data(void, dataset, published):
     union = published.union()
     assert number(void, dataset, VOID.triples) == len(union)
     assert number(void, dataset, VOID.distinctSubjects) == len({s for s, _, _ in union})
-    served = {rdflib.Literal(str(o), datatype=XSD.integer) if getattr(o, "datatype", None) in INTEGER_TYPES else o
-              for _, _, o in union}
+    served = {
+        rdflib.Literal(str(o), datatype=XSD.integer) if getattr(o, "datatype", None) in INTEGER_TYPES else o
+        for _, _, o in union
+    }
     assert number(void, dataset, VOID.distinctObjects) == len(served)
     assert number(void, dataset, VOID.properties) == len({p for _, p, _ in union})
     entities = {s for s, _, _ in union if isinstance(s, rdflib.URIRef) and str(s).startswith(published.base + "id/")}
@@ -86,12 +101,16 @@ def test_class_and_property_partitions_match_the_data(void, dataset, published):
     for s, p, o in union:
         if p == RDF.type:
             instances.setdefault(o, set()).add(s)
-    classes = {void.value(part, VOID["class"]): number(void, part, VOID.entities)
-               for part in void.objects(dataset, VOID.classPartition)}
+    classes = {
+        void.value(part, VOID["class"]): number(void, part, VOID.entities)
+        for part in void.objects(dataset, VOID.classPartition)
+    }
     assert classes == {c: len(members) for c, members in instances.items() if isinstance(c, rdflib.URIRef)}
     assert number(void, dataset, VOID.classes) == len(classes)
-    properties = {void.value(part, VOID.property): number(void, part, VOID.triples)
-                  for part in void.objects(dataset, VOID.propertyPartition)}
+    properties = {
+        void.value(part, VOID.property): number(void, part, VOID.triples)
+        for part in void.objects(dataset, VOID.propertyPartition)
+    }
     counts: dict = {}
     for _, p, _ in union:
         counts[p] = counts.get(p, 0) + 1
@@ -106,7 +125,7 @@ def test_endpoint_dumps_licence_source_vocabularies(ld_client, void, dataset, pu
     files = {p.name for p in published.release.dumps.iterdir()}
     assert dumps == {published.base + "dumps/" + name for name in files}
     for url in dumps:
-        local = "/" + url[len(published.base):]
+        local = "/" + url[len(published.base) :]
         with ld_client.get(local) as response:
             assert response.status_code == 200
         size = void.value(rdflib.URIRef(url), DCAT.byteSize)
@@ -117,7 +136,11 @@ def test_endpoint_dumps_licence_source_vocabularies(ld_client, void, dataset, pu
     article = rdflib.URIRef(published.base + "id/article/2020-11-20-aghdam")
     assert (dataset, DCTERMS.source, article) in void
     vocabularies = {str(v) for v in void.objects(dataset, VOID.vocabulary)}
-    assert {published.base + "ontology#", "http://www.w3.org/ns/oa#", "http://www.w3.org/2000/01/rdf-schema#"} <= vocabularies
+    assert {
+        published.base + "ontology#",
+        "http://www.w3.org/ns/oa#",
+        "http://www.w3.org/2000/01/rdf-schema#",
+    } <= vocabularies
 
 
 def test_home_links_the_description(ld_client):

@@ -7,8 +7,9 @@ A setting `NAME` is read from the environment as `KARABAKH_KG_NAME`, then overri
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 PREFIX = "KARABAKH_KG_"
 
@@ -32,23 +33,57 @@ def _bool(text: str) -> bool:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("BUILD_DIR", "build", str, "folder holding the builds; the server serves `<BUILD_DIR>/current`"),
-    Setting("ENGINE", "oxigraph", str, "query engine: `oxigraph` (default), `rdflib`, or `sparql:URL` for a remote SPARQL 1.1 store"),
-    Setting("PUBLIC_BASE", "", str, "public base IRI of the dataset; empty means the base recorded in the build manifest"),
+    Setting(
+        "ENGINE",
+        "oxigraph",
+        str,
+        "query engine: `oxigraph` (default), `rdflib`, or `sparql:URL` for a remote SPARQL 1.1 store",
+    ),
+    Setting(
+        "PUBLIC_BASE", "", str, "public base IRI of the dataset; empty means the base recorded in the build manifest"
+    ),
     Setting("HOST", "127.0.0.1", str, "address `karabakh-kg serve` listens on"),
     Setting("PORT", 8080, int, "port `karabakh-kg serve` listens on"),
     Setting("WORKERS", 2, int, "web worker processes started by `karabakh-kg serve` (gunicorn)"),
     Setting("THREADS", 4, int, "threads per web worker (gunicorn gthread); each waiting request holds one"),
-    Setting("QUERY_PROCESSES", 4, int, "query processes per web worker, started as needed; each holds the store open read-only and is killed and replaced on timeout (keep it at THREADS so no request waits for one)"),
-    Setting("QUERY_TIMEOUT", 10.0, float, "seconds a query may run (including waiting for a free query process) before it is stopped and answered 503"),
+    Setting(
+        "QUERY_PROCESSES",
+        4,
+        int,
+        "query processes per web worker, started as needed; each holds the store open read-only and is killed and replaced on timeout (keep it at THREADS so no request waits for one)",
+    ),
+    Setting(
+        "QUERY_TIMEOUT",
+        10.0,
+        float,
+        "seconds a query may run (including waiting for a free query process) before it is stopped and answered 503",
+    ),
     Setting("MAX_QUERY_LENGTH", 100_000, int, "longest accepted query text, in characters (longer: 413)"),
     Setting("MAX_QUERY_DEPTH", 100, int, "deepest nesting of groups and brackets accepted in a query (deeper: 400)"),
-    Setting("MAX_QUERY_TOKENS", 8000, int, "most tokens (words, names, literals, punctuation) accepted in a query outside VALUES data blocks (more: 400)"),
+    Setting(
+        "MAX_QUERY_TOKENS",
+        8000,
+        int,
+        "most tokens (words, names, literals, punctuation) accepted in a query outside VALUES data blocks (more: 400)",
+    ),
     Setting("MAX_BODY_BYTES", 1_000_000, int, "largest accepted request body, in bytes (larger: 413)"),
-    Setting("MAX_RESULT_ROWS", 10_000, int, "most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE) returned; a longer result is cut and flagged by the `X-Result-Truncated` header and a log line"),
+    Setting(
+        "MAX_RESULT_ROWS",
+        10_000,
+        int,
+        "most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE) returned; a longer result is cut and flagged by the `X-Result-Truncated` header and a log line",
+    ),
     Setting("CACHE_ENTRIES", 1024, int, "answers kept in each web worker's result cache (0 disables the cache)"),
     Setting("CACHE_MAX_BYTES", 1_000_000, int, "largest single answer kept in the result cache, in bytes"),
-    Setting("GZIP_MIN_BYTES", 2048, int, "answers at least this large are gzip-compressed when the client accepts gzip"),
-    Setting("ACCESS_LOG", True, _bool, "write one structured (JSON) access-log line per request to the `karabakh_kg.access` logger"),
+    Setting(
+        "GZIP_MIN_BYTES", 2048, int, "answers at least this large are gzip-compressed when the client accepts gzip"
+    ),
+    Setting(
+        "ACCESS_LOG",
+        True,
+        _bool,
+        "write one structured (JSON) access-log line per request to the `karabakh_kg.access` logger",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -81,7 +81,7 @@ def staging_dir(build_dir: Path | str) -> Path:
     return Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
 
 
-def publish(build_dir: Path | str, staged: Path, version: str, keep: int = 3) -> Path:
+def make_current(build_dir: Path | str, staged: Path, version: str, keep: int = 3) -> Path:
     """Move a staged build into `releases/<version>` and point `current` at it atomically."""
     root = Path(build_dir)
     releases = root / "releases"

@@ -1,0 +1,74 @@
+"""Draw the ontology's classes and properties with Graphviz (`dot`), generated, never by hand.
+
+`karabakh-kg diagram FILE.svg` writes the picture the README shows; the build also puts one in
+each release for the ontology's HTML documentation.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from rdflib import Graph
+
+from karabakh_kg import query_files
+
+NS = "https://w3id.org/karabakh-kg/ontology#"
+
+
+def available() -> bool:
+    return shutil.which("dot") is not None
+
+
+def dot_source(ontology: Graph) -> str:
+    """The DOT text: own classes as boxes, sub-class edges, and domain→range property edges."""
+    lines = [
+        "digraph ontology {",
+        '  graph [rankdir=BT, fontname="Helvetica", fontsize=10, nodesep=0.25, ranksep=0.5];',
+        '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=8];',
+    ]
+    external: set[str] = set()
+    for row in ontology.query(query_files.load("diagram-classes", "build").text):
+        cls, label, sup = str(row.get("class")), str(row.label), row.get("super")
+        lines.append(f'  "{_short(cls)}" [label="{_esc(label)}"];')
+        if sup is not None:
+            lines.append(f'  "{_short(cls)}" -> "{_short(str(sup))}" [arrowhead=empty];')
+            if not str(sup).startswith(NS):
+                external.add(str(sup))
+    for iri in sorted(external):
+        lines.append(f'  "{_short(iri)}" [fillcolor="#f4f4f4", fontcolor="#555555", style="rounded,filled,dashed"];')
+    for row in ontology.query(query_files.load("diagram-properties", "build").text):
+        lines.append(
+            f'  "{_short(str(row.domain))}" -> "{_short(str(row.range))}" '
+            f'[label="{_esc(str(row.label))}", color="#1f5fa8", fontcolor="#1f5fa8", style=dashed];'
+        )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def svg(ontology: Graph) -> bytes:
+    """Render the diagram as SVG with `dot`."""
+    done = subprocess.run(
+        ["dot", "-Tsvg"], input=dot_source(ontology).encode("utf-8"), capture_output=True, timeout=60, check=True
+    )
+    return done.stdout
+
+
+def _short(iri: str) -> str:
+    for prefix, ns in (
+        ("", NS),
+        ("sem:", "http://semanticweb.cs.vu.nl/2009/11/sem/"),
+        ("schema:", "https://schema.org/"),
+        ("prov:", "http://www.w3.org/ns/prov#"),
+        ("org:", "http://www.w3.org/ns/org#"),
+        ("geo:", "http://www.opengis.net/ont/geosparql#"),
+        ("oa:", "http://www.w3.org/ns/oa#"),
+    ):
+        if iri.startswith(ns):
+            return prefix + iri[len(ns) :]
+    return iri
+
+
+def _esc(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')

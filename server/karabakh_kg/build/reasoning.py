@@ -1,0 +1,128 @@
+"""OWL-RL closure with owlrl, on a copy, keeping only what a reader can use.
+
+owlrl adds many triples that are noise to a reader; we drop them deliberately and count each
+kind (the counts go into the manifest and docs/architecture.md explains them). Inconsistencies
+(disjointness clashes, members of owl:Nothing, ill-typed literals) fail the build and name the
+resources.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from concurrent.futures import Future, ProcessPoolExecutor
+
+import owlrl
+from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from karabakh_kg.errors import InputError
+
+ERR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#")
+BUILT_IN = (str(RDF), str(RDFS), str(OWL), str(XSD), "http://www.w3.org/ns/shacl#")
+# Trivial truths OWL-RL states about every class or property: true, but they tell nobody anything.
+TRIVIAL_OBJECTS = {(RDFS.subClassOf, OWL.Thing), (RDF.type, OWL.Thing), (RDF.type, RDFS.Resource)}
+
+
+def closure(ontology: Graph, asserted: Graph) -> tuple[Graph, Counter]:
+    """Reason over ontology + asserted; return (new useful triples, dropped noise counted by kind)."""
+    work = reasoner_input(ontology, asserted)
+    before = set(work)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
+    _raise_on_inconsistency(work)
+    inferred, dropped = Graph(), Counter()
+    for triple in set(work) - before:
+        kind = noise_kind(triple)
+        if kind:
+            dropped[kind] += 1
+        else:
+            inferred.add(triple)
+    return inferred, dropped
+
+
+def reasoner_input(ontology: Graph, asserted: Graph) -> Graph:
+    """Ontology + asserted, less what has no OWL 2 RL semantics: annotations and text selectors.
+
+    Annotation properties (labels, definitions, quotes as annotations) and the Web Annotation
+    selector nodes of mentions cannot take part in any OWL 2 RL rule but triple owlrl's work
+    (every literal becomes a subject); leaving them out yields the very same inferences (tested).
+    """
+    annotations = set(ontology.subjects(RDF.type, OWL.AnnotationProperty)) | {RDFS.label, RDFS.comment}
+    work = Graph()
+    for source in (ontology, asserted):
+        for s, p, o in source:
+            if p in annotations or (
+                isinstance(s, URIRef) and "/mention/" in s and ("#" in s or isinstance(o, Literal))
+            ):
+                continue
+            work.add((s, p, o))
+    return work
+
+
+def noise_kind(triple) -> str | None:
+    """Why a triple owlrl added is noise, or None if it is worth keeping."""
+    s, p, o = triple
+    if isinstance(s, Literal):
+        return "literal subject"
+    if p == OWL.sameAs and s == o:
+        return "reflexive owl:sameAs"
+    if s == o and p in (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty):
+        return "reflexive subclass/subproperty/equivalence"
+    if (p, o) in TRIVIAL_OBJECTS or s == OWL.Nothing:
+        return "trivial owl:Thing / owl:Nothing axiom"
+    if isinstance(s, URIRef) and str(s).startswith(BUILT_IN):
+        return "axiom about built-in vocabulary"
+    if p == RDF.type and isinstance(o, URIRef) and str(o).startswith(BUILT_IN) and o not in _KEPT_BUILT_IN_TYPES:
+        return "built-in type (rdfs:Resource, owl:Class...)"
+    if isinstance(s, BNode) or isinstance(o, BNode):
+        return "blank node (restriction, list or disjointness axiom)"
+    if p == ERR or str(p).startswith(str(ERR)):
+        return "error message"
+    return None
+
+
+# Built-in types that do say something about an ontology term (kept); every other built-in type is noise.
+_KEPT_BUILT_IN_TYPES = {OWL.TransitiveProperty, OWL.SymmetricProperty}
+
+
+def _raise_on_inconsistency(work: Graph) -> None:
+    problems = sorted(str(m) for m in work.objects(None, ERR + "error"))
+    problems += sorted(f"{s.n3()} is a member of owl:Nothing" for s in work.subjects(RDF.type, OWL.Nothing))
+    if problems:
+        raise InputError([f"inconsistent under OWL 2 RL: {p}" for p in problems])
+
+
+_FORKED_INPUT: tuple | None = None
+
+
+def _closure_in_child() -> tuple[bytes, Counter]:
+    ontology, asserted, reasoner = _FORKED_INPUT
+    inferred, dropped = reasoner(ontology, asserted)
+    return inferred.serialize(format="nt", encoding="utf-8"), dropped
+
+
+class Background:
+    """The closure in a forked process, so the build validates while it reasons (2 cores)."""
+
+    def __init__(self, ontology: Graph, asserted: Graph, reasoner=closure):
+        global _FORKED_INPUT
+        _FORKED_INPUT = (ontology, asserted, reasoner)  # inherited by the forked child, never pickled
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        self._future: Future = self._pool.submit(_closure_in_child)
+        _FORKED_INPUT = None
+
+    def result(self) -> tuple[Graph, Counter]:
+        data, dropped = self._future.result()
+        inferred = Graph()
+        inferred.parse(data=data, format="nt")
+        return inferred, dropped
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._future.cancel()
+        for process in list(getattr(self._pool, "_processes", {}).values()):
+            if process.is_alive() and exc[0] is not None:
+                process.kill()
+        self._pool.shutdown(wait=True, cancel_futures=True)

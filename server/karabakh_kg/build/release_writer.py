@@ -1,0 +1,173 @@
+"""Write a reasoned dataset as one release: sorted N-Quads, an Oxigraph store, dumps, a manifest.
+
+Output is byte-identical for the same input: blank nodes get labels derived from what they
+describe, lines are sorted, gzip headers carry no time stamp, the manifest has no clock in it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pyoxigraph
+from rdflib import BNode, Dataset, Graph, URIRef
+
+from karabakh_kg import rdf_bridge, releases
+
+# dump file suffix -> format; the quad formats keep the named graphs, the others hold their union.
+QUAD_DUMPS = {"trig": pyoxigraph.RdfFormat.TRIG, "nq": pyoxigraph.RdfFormat.N_QUADS}
+TRIPLE_DUMPS = {
+    "ttl": pyoxigraph.RdfFormat.TURTLE,
+    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    "rdf": pyoxigraph.RdfFormat.RDF_XML,
+}
+DUMP_NAME = "karabakh-kg"
+
+
+def write(
+    dataset: Dataset,
+    build_dir: Path | str,
+    *,
+    version: str,
+    base: str,
+    extra: dict | None = None,
+    prefixes: dict[str, str] | None = None,
+    files: dict[str, bytes] | None = None,
+) -> releases.Release:
+    """Write `dataset` (named graphs only) as release `version` and make it current.
+
+    `files` are extra artefacts (name -> bytes) written beside the dataset, e.g. the diagram.
+    """
+    staged = releases.staging_dir(build_dir)
+    try:
+        dataset = _with_stable_bnodes(dataset, prefixes or {})
+        nquads = _sorted_nquads(dataset)
+        (staged / releases.DATASET).write_bytes(nquads)
+        _write_store(staged / releases.STORE, staged / releases.DATASET)
+        _write_dumps(staged / releases.DUMPS, nquads, prefixes or {})
+        for name, content in (files or {}).items():
+            (staged / name).write_bytes(content)
+        manifest = {
+            "version": version,
+            "base": base,
+            "graphs": {name: {"iri": str(g.identifier), "triples": len(g)} for name, g in _named_graphs(dataset, base)},
+            "triples": sum(len(g) for _, g in _named_graphs(dataset, base)),
+            "dataset_sha256": hashlib.sha256(nquads).hexdigest(),
+            "dataset_bytes": len(nquads),
+            **(extra or {}),
+        }
+        text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+        (staged / releases.MANIFEST).write_text(text, encoding="utf-8")
+        path = releases.make_current(build_dir, staged, version)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return releases.Release(path, manifest)
+
+
+def _named_graphs(dataset: Dataset, base: str):
+    """The named graphs in a fixed order: the project's own first, then any others by IRI."""
+    graphs = [g for g in dataset.graphs() if isinstance(g.identifier, URIRef) and len(g)]
+    own = [f"{base}graph/{n}" for n in ("ontology", "asserted", "links", "inferred")]
+    graphs.sort(key=lambda g: (own.index(str(g.identifier)) if str(g.identifier) in own else 99, str(g.identifier)))
+    for g in graphs:
+        name = str(g.identifier).removeprefix(f"{base}graph/")
+        yield name, g
+
+
+def _with_stable_bnodes(dataset: Dataset, prefixes: dict[str, str]) -> Dataset:
+    """Copy `dataset`, relabelling each blank node by a hash of the triples it heads."""
+    quads = list(dataset.quads((None, None, None, None)))
+    outgoing: dict[BNode, list] = {}
+    for s, p, o, _ in quads:
+        if isinstance(s, BNode):
+            outgoing.setdefault(s, []).append((p, o))
+    labels: dict[BNode, str] = {}
+
+    def label(node: BNode, seen: frozenset = frozenset()) -> str:
+        if node in labels:
+            return labels[node]
+        if node in seen:  # a cycle through blank nodes: fall back on the predicate shape
+            return "cycle"
+        parts = sorted(
+            f"{p.n3()} {label(o, seen | {node}) if isinstance(o, BNode) else o.n3()}" for p, o in outgoing.get(node, [])
+        )
+        digest = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+        labels[node] = digest
+        return digest
+
+    for node in sorted(outgoing, key=str):
+        label(node)
+    taken: dict[str, int] = {}
+    final: dict[BNode, BNode] = {}
+    for node in sorted(labels, key=lambda n: (labels[n], str(n))):
+        n = taken.get(labels[node], 0)
+        taken[labels[node]] = n + 1
+        final[node] = BNode(f"b{labels[node]}{'' if n == 0 else f'x{n}'}")
+
+    # A blank node that heads no triple is named by the triples that point at it (never by its random id).
+    incoming: dict[BNode, list[str]] = {}
+    for s, p, o, _ in quads:
+        if isinstance(o, BNode) and o not in final:
+            head = final[s] if s in final else s
+            incoming.setdefault(o, []).append(f"{head.n3()} {p.n3()}")
+    for node, refs in sorted(incoming.items(), key=lambda item: sorted(item[1])):
+        final[node] = BNode("l" + hashlib.sha256("\n".join(sorted(refs)).encode("utf-8")).hexdigest()[:16])
+
+    def fix(term):
+        return final[term] if isinstance(term, BNode) else term
+
+    copy = Dataset()
+    for prefix, ns in prefixes.items():
+        copy.bind(prefix, ns, override=True, replace=True)
+    for s, p, o, g in quads:
+        copy.graph(g.identifier if isinstance(g, Graph) else g).add((fix(s), p, fix(o)))
+    return copy
+
+
+def _sorted_nquads(dataset: Dataset) -> bytes:
+    return rdf_bridge.nquads(
+        (s, p, o, g.identifier) for g in dataset.graphs() if isinstance(g.identifier, URIRef) for s, p, o in g
+    )
+
+
+def _write_store(path: Path, nquads_file: Path) -> None:
+    store = pyoxigraph.Store(str(path))
+    store.bulk_load(path=str(nquads_file), format=pyoxigraph.RdfFormat.N_QUADS)
+    store.flush()
+    del store
+
+
+def _write_dumps(folder: Path, nquads: bytes, prefixes: dict[str, str]) -> None:
+    """Every serialisation of the dataset, gzipped, written by Oxigraph from the sorted N-Quads."""
+    folder.mkdir()
+    quads = list(pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS))
+    triples, seen = [], set()
+    for quad in quads:
+        if quad.triple not in seen:
+            seen.add(quad.triple)
+            triples.append(quad.triple)
+    for suffix, fmt in QUAD_DUMPS.items():
+        _gzip(
+            folder / f"{DUMP_NAME}.{suffix}.gz", pyoxigraph.serialize(quads, format=fmt, prefixes=_fit(prefixes, fmt))
+        )
+    for suffix, fmt in TRIPLE_DUMPS.items():
+        _gzip(
+            folder / f"{DUMP_NAME}.{suffix}.gz", pyoxigraph.serialize(triples, format=fmt, prefixes=_fit(prefixes, fmt))
+        )
+
+
+def _fit(prefixes: dict[str, str], fmt) -> dict[str, str] | None:
+    """Prefixes for the formats that use them."""
+    if fmt in (pyoxigraph.RdfFormat.N_QUADS, pyoxigraph.RdfFormat.N_TRIPLES):
+        return None
+    return {p: ns for p, ns in sorted(prefixes.items()) if p}
+
+
+def _gzip(path: Path, data: bytes) -> None:
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
+        out.write(data)

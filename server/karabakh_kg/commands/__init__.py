@@ -1,0 +1,1 @@
+"""The `karabakh-kg` subcommands: one thin argparse module each."""

@@ -1,0 +1,135 @@
+"""Load a release into a SPARQL 1.1 store over the Graph Store HTTP Protocol.
+
+Each named graph of the release is sent with the SPARQL 1.1 Graph Store HTTP Protocol
+(`PUT <URL>?graph=<graph IRI>`, N-Triples), which replaces that graph in the store, so publishing
+the same build twice leaves the store as it was. The store can then answer for this project with
+`karabakh-kg serve --engine sparql:<its query URL>`.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from karabakh_kg import releases
+
+
+class PublishError(Exception):
+    """Publishing stopped; `code` is the exit code (1 refused by the store, 2 set-up)."""
+
+    def __init__(self, code: int, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+def store_url(text: str) -> urllib.parse.SplitResult:
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PublishError(2, f"--to {text!r}: give the store's http:// or https:// Graph Store URL")
+    try:
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        raise PublishError(2, f"--to {text!r}: the port is not a number") from None
+    return parts
+
+
+def safe(url: urllib.parse.SplitResult) -> str:
+    """The URL without its password, for messages."""
+    host = url.hostname + (f":{url.port}" if url.port else "")
+    return urllib.parse.urlunsplit((url.scheme, host, url.path, url.query, ""))
+
+
+def split_graphs(release: releases.Release, folder: Path) -> dict[str, tuple[Path, int]]:
+    """Write each named graph of the release as an N-Triples file; check the manifest's counts."""
+    files: dict = {}
+    handles: dict = {}
+    try:
+        for quad in ox.parse(path=str(release.dataset), format=ox.RdfFormat.N_QUADS):
+            name = quad.graph_name
+            key = "" if isinstance(name, ox.DefaultGraph) else name.value
+            if key not in handles:
+                path = folder / f"graph-{len(handles)}.nt"
+                handles[key] = path.open("wb")
+                files[key] = [path, 0]
+            handles[key].write(ox.serialize([quad.triple], format=ox.RdfFormat.N_TRIPLES))
+            files[key][1] += 1
+    except SyntaxError as err:
+        raise PublishError(2, f"{release.dataset}: does not parse ({err}); rebuild it") from None
+    finally:
+        for handle in handles.values():
+            handle.close()
+    expected = {g["iri"]: g["triples"] for g in release.manifest["graphs"].values()}
+    counted = {k: n for k, (_, n) in files.items() if k}
+    if counted != {k: v for k, v in expected.items() if v}:
+        raise PublishError(
+            2, f"{release.dataset}: its graphs {counted} do not match the manifest {expected}; rebuild it"
+        )
+    return {k: (p, n) for k, (p, n) in files.items()}
+
+
+def publish(
+    release: releases.Release, target: urllib.parse.SplitResult, timeout: float, log=lambda message: None
+) -> dict[str, int]:
+    """PUT every graph of `release` into the store at `target`; return triples sent per graph."""
+    sent: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="karabakh-kg-publish-") as tmp:
+        graphs = split_graphs(release, Path(tmp))
+        for iri, (path, count) in sorted(graphs.items()):
+            started = time.perf_counter()
+            put_graph(target, iri, path, timeout)
+            sent[iri or "default graph"] = count
+            log(f"  {iri or 'default graph'}: {count} triples in {time.perf_counter() - started:.2f} s")
+    return sent
+
+
+def put_graph(target: urllib.parse.SplitResult, graph: str, path: Path, timeout: float) -> None:
+    """One Graph Store Protocol PUT: replace `graph` (or the default graph when empty) with `path`."""
+    param = urllib.parse.urlencode({"graph": graph}) if graph else "default"
+    query = f"{target.query}&{param}" if target.query else param
+    request_path = (target.path or "/") + "?" + query
+    cls = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+    headers = {
+        "Content-Type": "application/n-triples",
+        "Content-Length": str(path.stat().st_size),
+        "User-Agent": "karabakh-kg publish",
+    }
+    if target.username:
+        token = f"{urllib.parse.unquote(target.username)}:{urllib.parse.unquote(target.password or '')}"
+        headers["Authorization"] = "Basic " + base64.b64encode(token.encode("utf-8")).decode("ascii")
+    conn = cls(target.hostname, target.port, timeout=timeout)
+    try:
+        with path.open("rb") as body:
+            conn.request("PUT", request_path, body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read(4096).decode("utf-8", "replace").strip()
+    except TimeoutError:
+        raise PublishError(2, f"{safe(target)}: no answer within {timeout:g} s while sending <{graph}>") from None
+    except OSError as err:
+        raise PublishError(2, f"{safe(target)}: cannot reach the store ({err})") from None
+    except http.client.HTTPException as err:
+        raise PublishError(2, f"{safe(target)}: the store broke the HTTP exchange ({err!r})") from None
+    finally:
+        conn.close()
+    if response.status in (200, 201, 204):
+        return
+    where = f"<{graph}>" if graph else "the default graph"
+    reason = f"{response.status} {response.reason}" + (f": {text[:500]}" if text else "")
+    if response.status in (401, 403):
+        raise PublishError(
+            2,
+            f"{safe(target)} refused {where}: {reason} (check the credentials "
+            "in --to and that the store accepts writes)",
+        )
+    if response.status in (404, 405, 501):
+        raise PublishError(
+            2,
+            f"{safe(target)} refused {where}: {reason} (is this the store's "
+            "Graph Store Protocol URL, and is the store writable?)",
+        )
+    raise PublishError(1, f"{safe(target)} refused {where}: {reason}")

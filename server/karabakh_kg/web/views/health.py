@@ -1,0 +1,34 @@
+"""`GET /health`: is the server ready, which dataset it serves, and how big it is."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from karabakh_kg import __version__
+from karabakh_kg.web.app import state
+
+bp = Blueprint("health", __name__)
+
+
+@bp.route("/health")
+def health():
+    """Report readiness, dataset version and triple counts; never waits on a query."""
+    st = state()
+    manifest = st.release.manifest
+    graphs = {name: info.get("triples") for name, info in manifest.get("graphs", {}).items()}
+    body = {
+        "status": "ok",
+        "ready": True,
+        "version": st.version,
+        "package_version": __version__,
+        "engine": st.engine.describe(),
+        "triples": manifest.get("triples", sum(n or 0 for n in graphs.values())),
+        "graphs": graphs,
+        "query_timeout_s": st.settings["QUERY_TIMEOUT"],
+        "stopped_queries": getattr(st.runner, "killed", 0),
+        "cache": {"entries": len(st.cache), "hits": st.cache.hits, "misses": st.cache.misses},
+    }
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
