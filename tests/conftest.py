@@ -12,41 +12,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import rdflib
 
-from karabakh_kg.build import release_writer
-from karabakh_kg.namespaces import DEFAULT_BASE
 from karabakh_kg.web.app import create_app
+from support.builds import ENDPOINT_TRIG, build_release
+from support.live import LiveServer, start_live_server
 
-pytest_plugins = ["ld_support"]  # the linked-data fixtures, declared once for every module
-
-DATA = Path(__file__).parent / "data"
-ENDPOINT_TRIG = DATA / "endpoint.trig"
-ENGINES = ("oxigraph", "rdflib")
-LIVE_QUERY_TIMEOUT = 3.0
-
-
-def build_release(trig: Path, build_dir: Path, base: str = DEFAULT_BASE):
-    """Write a release of a TriG file with the project's release writer; return the Release."""
-    with warnings.catch_warnings():  # rdflib 7.x deprecations inside its own TriG parser
-        warnings.simplefilter("ignore", DeprecationWarning)
-        dataset = rdflib.Dataset()
-        dataset.parse(data=trig.read_text(encoding="utf-8"), format="trig")
-        version = "test-" + hashlib.sha256(trig.read_bytes()).hexdigest()[:12]
-        return release_writer.write(dataset, build_dir, version=version, base=base)
+pytest_plugins = ["support.ld_fixtures", "support.oxigraph_server"]  # declared once for every module
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +53,10 @@ def _shared_apps(release_dir):
 @pytest.fixture
 def app(request, _shared_apps, release_dir):
     engine = getattr(request, "param", "oxigraph")
+    if engine == "remote":  # a real Oxigraph server behind `--engine sparql:URL` (support/oxigraph_server.py)
+        remote = request.getfixturevalue("remote_app")
+        remote.extensions["karabakh_kg"].cache.clear()
+        return remote
     if engine not in _shared_apps:
         _shared_apps[engine] = create_app(
             {"BUILD_DIR": str(release_dir), "ENGINE": engine, "QUERY_PROCESSES": 2, "ACCESS_LOG": True}
@@ -106,86 +84,6 @@ def make_app(release_dir):
     yield make
     for app in made:
         _close(app)
-
-
-@dataclass
-class LiveServer:
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-
-
-def start_live_server(
-    build_dir: Path,
-    log_path: Path,
-    workers: int = 2,
-    threads: int = 4,
-    engine: str = "oxigraph",
-    env: dict | None = None,
-    ready_within: float = 30.0,
-) -> LiveServer:
-    """Start `karabakh-kg serve` on port 0 and wait until /health answers (no fixed port, no sleep)."""
-    environ = dict(os.environ)
-    environ.setdefault("KARABAKH_KG_QUERY_TIMEOUT", str(LIVE_QUERY_TIMEOUT))
-    environ.update(env or {})
-    log_file = open(log_path, "wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "karabakh_kg.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--engine",
-            engine,
-            "--build-dir",
-            str(build_dir),
-        ],
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        env=environ,
-    )
-    log_file.close()
-    deadline = time.monotonic() + ready_within
-    url = None
-    server = LiveServer("", process, log_path)
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{server.log()}")
-        if url is None:
-            found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", server.log())
-            if found:
-                url = found.group(1)
-        if url is not None:
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as response:
-                    if response.status == 200:
-                        server.url = url
-                        return server
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-        time.sleep(0.05)  # polling readiness, not waiting a fixed time
-    server.stop()
-    raise RuntimeError(f"the server was not ready within {ready_within} s:\n{server.log()}")
 
 
 @pytest.fixture(scope="session")
@@ -218,6 +116,16 @@ def kg_build(tmp_path_factory) -> Path:
     return build_dir
 
 
+@pytest.fixture(scope="module")
+def good_build(kg_build, tmp_path_factory) -> Path:
+    """A copy of the session's real build (no second build): a test may try to replace it and fail."""
+    import shutil
+
+    target = tmp_path_factory.mktemp("good") / "build"
+    shutil.copytree(kg_build, target, symlinks=True)
+    return target
+
+
 @pytest.fixture(scope="session")
 def kg_store(kg_build):
     """The real build's Oxigraph store, opened read-only (query with use_default_graph_as_union)."""
@@ -228,12 +136,21 @@ def kg_store(kg_build):
     return pyoxigraph.Store.read_only(str(releases.open_current(kg_build).store))
 
 
-# --- issue 6: the figures of the reliability and security suites in the terminal summary ---------
+def pytest_collection_modifyitems(items):
+    """The folder is the tier: tests/live/ start real servers, tests/browser/ drive Chromium."""
+    tests = Path(__file__).parent
+    for item in items:
+        tier = item.path.relative_to(tests).parts[0]
+        if tier in ("live", "browser"):
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+# --- the figures of the reliability and security suites ---------------------------------------
 
 
 def pytest_terminal_summary(terminalreporter):
     """Print (and save to tests/artifacts/security-figures.json) what the security suites measured."""
-    import sec_helpers
+    from support import sec as sec_helpers
 
     if not sec_helpers.FIGURES:
         return

@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from karabakh_kg import __version__
+
 # subcommand -> (module, help); each module has `add_arguments(parser)` and `run(args) -> int`.
 COMMANDS = {
     "build": ("karabakh_kg.commands.build", "load, check quotes, validate, reason and write the dataset"),
@@ -27,8 +29,6 @@ COMMANDS = {
 def parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser; with `only`, just that subcommand's arguments are loaded (faster start)."""
     top = argparse.ArgumentParser(prog="karabakh-kg", description=__doc__.splitlines()[0])
-    from karabakh_kg import __version__
-
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subs = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in COMMANDS.items():

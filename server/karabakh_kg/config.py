@@ -86,8 +86,6 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
-BY_NAME = {s.name: s for s in SETTINGS}
-
 
 def defaults() -> dict[str, Any]:
     return {s.name: s.default for s in SETTINGS}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import OWL, Dataset, Graph
 
 from karabakh_kg import __version__, query_files, rdf_bridge, releases
 from karabakh_kg.build import diagram, grounding, links, reasoning, release_writer, rules, sources, validation
@@ -58,11 +58,15 @@ def assemble(src: sources.Sources, iris: IRIs, reasoner: str = "owlrl") -> tuple
     article = grounding.load_article(src.articles[0], iris)
     asserted = facts + grounding.describe_article(article, iris)
     asserted += grounding.ground(asserted, article, iris, src.facts)
-    bounds = derive(asserted, "time-bounds-instants")
-    bounds += derive(asserted + bounds, "time-bounds-intervals")
+    store = rdf_bridge.to_store(asserted)  # one Oxigraph copy for the derivations and the checks
+    bounds = derive(store, "time-bounds-instants")
+    rdf_bridge.to_store(bounds, store)
+    intervals = derive(store, "time-bounds-intervals")
+    rdf_bridge.to_store(intervals + ontology, store)
+    bounds += intervals
 
     with reasoning.Background(ontology, asserted + bounds, REASONERS[reasoner]) as background:
-        validation.validate(_with_prefixes(asserted, facts), bounds, shapes, ontology, src.facts)
+        validation.validate(_with_prefixes(asserted, facts), store, shapes, ontology, src.facts)
         external = Graph()
         if src.links and src.ids:
             external = links.build_links(src.links[0], src.ids[0], iris, set(facts.subjects()))
@@ -98,14 +102,12 @@ def assemble(src: sources.Sources, iris: IRIs, reasoner: str = "owlrl") -> tuple
     return dataset, extra
 
 
-def derive(graph: Graph, rule: str) -> Graph:
-    """Run one CONSTRUCT rule of `queries/build/` and return what it derives."""
-    return rdf_bridge.construct(rdf_bridge.to_store(graph), query_files.load(rule, "build").text)
+def derive(store, rule: str) -> Graph:
+    """Run one CONSTRUCT rule of `queries/build/` on an Oxigraph store and return what it derives."""
+    return rdf_bridge.construct(store, query_files.load(rule, "build").text)
 
 
 def _check_version(ontology: Graph, iris: IRIs, path: Path) -> None:
-    from rdflib import OWL
-
     info = ontology.value(iris.ontology, OWL.versionInfo)
     if info is None or str(info) != __version__:
         raise InputError(f"{path}: owl:versionInfo is {info!s}, the package version is {__version__}; make them equal")

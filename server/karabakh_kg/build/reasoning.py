@@ -30,14 +30,19 @@ def closure(ontology: Graph, asserted: Graph) -> tuple[Graph, Counter]:
     before = set(work)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
     _raise_on_inconsistency(work)
-    inferred, dropped = Graph(), Counter()
-    for triple in set(work) - before:
+    return without_noise(set(work) - before)
+
+
+def without_noise(triples) -> tuple[Graph, Counter]:
+    """The triples worth keeping, and the noise left out counted by kind (see `noise_kind`)."""
+    kept, dropped = Graph(), Counter()
+    for triple in triples:
         kind = noise_kind(triple)
         if kind:
             dropped[kind] += 1
         else:
-            inferred.add(triple)
-    return inferred, dropped
+            kept.add(triple)
+    return kept, dropped
 
 
 def reasoner_input(ontology: Graph, asserted: Graph) -> Graph:

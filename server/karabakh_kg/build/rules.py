@@ -27,6 +27,9 @@ from importlib import resources
 import pyoxigraph as ox
 import rdflib
 
+from karabakh_kg import rdf_bridge
+from karabakh_kg.errors import InputError
+
 WORK = "urn:x-karabakh-kg:rules:"
 ALL, DELTA, NEW = (ox.NamedNode(WORK + name) for name in ("all", "delta", "new"))
 SCRATCH_INFERRED = ox.NamedNode(WORK + "inferred")
@@ -278,23 +281,13 @@ def closure(ontology: rdflib.Graph, asserted: rdflib.Graph):
     also applied in SPARQL by drop-noise.rq), and an inconsistent input raises the same
     `InputError` naming the clashing resources.
     """
-    from collections import Counter
-
-    from karabakh_kg.build import reasoning
-    from karabakh_kg.errors import InputError
+    from karabakh_kg.build import reasoning  # owlrl is a heavy import that this reasoner does not need
 
     work = reasoning.reasoner_input(ontology, asserted)
     inferred, clashes = _reason(work, None, check=True)
     if clashes:
         raise InputError([f"inconsistent under OWL 2 RL: {c}" for c in clashes])
-    kept, dropped = rdflib.Graph(), Counter()
-    for triple in inferred:
-        kind = reasoning.noise_kind(triple)
-        if kind:
-            dropped[kind] += 1
-        else:
-            kept.add(triple)
-    return kept, dropped
+    return reasoning.without_noise(inferred)
 
 
 def reason(data, ontology_graph: rdflib.Graph | None = None) -> rdflib.Graph:
@@ -343,33 +336,9 @@ class _Terms:
                 node = ox.BlankNode()
                 self.blank[term], self.unblank[node.value] = node, term
             return self.blank[term]
-        return _to_ox(term)
+        return rdf_bridge.to_oxigraph(term)
 
     def back(self, term):
         if isinstance(term, ox.BlankNode) and term.value in self.unblank:
             return self.unblank[term.value]
-        return _to_rdflib(term)
-
-
-def _to_ox(term):
-    if isinstance(term, rdflib.URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, rdflib.Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"unsupported RDF term {term!r}")
-
-
-def _to_rdflib(term):
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
-        return rdflib.Literal(term.value)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+        return rdf_bridge.to_rdflib(term)

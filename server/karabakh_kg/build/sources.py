@@ -17,6 +17,7 @@ import pyoxigraph
 from rdflib import Graph
 
 from karabakh_kg.errors import InputError
+from karabakh_kg.rdf_bridge import to_rdflib
 
 
 @dataclass
@@ -73,20 +74,26 @@ def locate(source: Path | str | None = None) -> Sources:
 
 
 def parse_turtle(path: Path) -> Graph:
-    """Parse one Turtle file, or raise InputError naming file:line:column and the parser's message."""
+    """Parse one Turtle file, or raise InputError naming file:line:column and the parser's message.
+
+    Oxigraph parses (fast, and its errors carry positions); the triples are handed to rdflib once,
+    with the file's prefixes, for the stages that need an rdflib graph (SHACL, owlrl).
+    """
     try:
         data = path.read_bytes()
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
+    parser = pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.as_uri())
+    graph = Graph(bind_namespaces="core")
     try:
-        for _ in pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.as_uri()):
-            pass
+        for quad in parser:
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     except SyntaxError as err:
         raise InputError(f"{path}:{err.lineno}:{err.offset}: Turtle syntax error: {err.msg}") from None
     except ValueError as err:  # e.g. invalid UTF-8
         raise InputError(f"{path}: not valid Turtle: {err}") from None
-    graph = Graph(bind_namespaces="core")
-    graph.parse(data=data, format="turtle", publicID=path.as_uri())
+    for prefix, namespace in parser.prefixes.items():
+        graph.bind(prefix, namespace, override=True)
     return graph
 
 

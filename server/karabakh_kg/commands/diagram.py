@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from karabakh_kg.build import sources
 from karabakh_kg.build.diagram import available, dot_source, svg
 
 
@@ -15,8 +16,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from karabakh_kg.build import sources
-
     try:
         ontology = sources.parse_all(sources.locate().ontology)
     except Exception as err:  # noqa: BLE001

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import atexit
-import importlib
+import gzip
 import json
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from karabakh_kg import config, releases
@@ -19,37 +17,15 @@ from karabakh_kg.web import engines
 from karabakh_kg.web.cache import LRUCache
 from karabakh_kg.web.fastpath import FastPath
 from karabakh_kg.web.query_pool import InlineRunner, QueryPool
+from karabakh_kg.web.record import current as record
+from karabakh_kg.web.state import State
+from karabakh_kg.web.views import health, htmlpage, linked_data, pages, queries, sparql
+from karabakh_kg.web.views.responses import text_response
 
-# The routes, one blueprint per area, registered in this order. Add yours with one line.
-BLUEPRINTS = (
-    "karabakh_kg.web.views.health:bp",
-    "karabakh_kg.web.views.sparql:bp",
-    "karabakh_kg.web.views.queries:bp",
-    "karabakh_kg.web.views.linked_data:bp",
-    "karabakh_kg.web.views.pages:bp",
-)
+# The routes, one blueprint per area, registered in this order.
+BLUEPRINTS = (health.bp, sparql.bp, queries.bp, linked_data.bp, pages.bp)
 
 access_log = logging.getLogger("karabakh_kg.access")
-
-
-@dataclass
-class State:
-    """Everything a request needs, held in `app.extensions["karabakh_kg"]`."""
-
-    settings: dict[str, Any]
-    release: releases.Release
-    engine: engines.Engine
-    runner: Any  # QueryPool or InlineRunner
-    cache: LRUCache
-    base: str
-    # Renders the HTML query page, `query_page(query_text_or_None) -> Response`. The linked-data
-    # views replace it (e.g. from a blueprint's `record_once`); the default is a plain form.
-    query_page: Callable[[str | None], Response] | None = None
-    started: float = field(default_factory=time.time)
-
-    @property
-    def version(self) -> str:
-        return self.release.version
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -72,27 +48,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         base=settings["PUBLIC_BASE"] or release.manifest["base"],
     )
     app.extensions["karabakh_kg"] = state
-    for spec in BLUEPRINTS:
-        module_name, _, attr = spec.partition(":")
-        app.register_blueprint(getattr(importlib.import_module(module_name), attr))
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    htmlpage.init_app(app)
     _install_hooks(app)
-    app.extensions["karabakh_kg_fastpath"] = app.wsgi_app = FastPath(app.wsgi_app, state.cache, settings["ACCESS_LOG"])
+    app.wsgi_app = FastPath(app.wsgi_app, state.cache, settings["ACCESS_LOG"])
     return app
-
-
-def state() -> State:
-    from flask import current_app
-
-    return current_app.extensions["karabakh_kg"]
-
-
-def text_response(status: int, message: str, headers: dict | None = None) -> Response:
-    """A plain-text answer (errors are always text/plain, never HTML, never a stack trace)."""
-    response = Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
-    response.headers["Cache-Control"] = "no-store"
-    if headers:
-        response.headers.update(headers)
-    return response
 
 
 def _install_hooks(app: Flask) -> None:
@@ -101,12 +62,12 @@ def _install_hooks(app: Flask) -> None:
 
     @app.before_request
     def start_timer():
-        g.started = time.perf_counter()
+        record().started = time.perf_counter()
 
     @app.after_request
     def finish(response: Response) -> Response:
         if (
-            not getattr(response, "encoded", False)
+            not record().encoded
             and response.status_code == 200
             and not response.direct_passthrough
             and "Content-Encoding" not in response.headers
@@ -114,13 +75,11 @@ def _install_hooks(app: Flask) -> None:
         ):
             body = response.get_data()
             if len(body) >= min_gzip and request.accept_encodings["gzip"] > 0:
-                import gzip
-
                 response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
                 response.headers["Content-Encoding"] = "gzip"
             response.vary.add("Accept-Encoding")
         if log_enabled:
-            request.environ["karabakh_kg.log"] = _log(response)
+            record().log = _log(response)
         return response
 
     @app.errorhandler(HTTPException)
@@ -137,18 +96,18 @@ def _install_hooks(app: Flask) -> None:
 
 
 def _log(response: Response) -> dict:
-    started = getattr(g, "started", None)
-    record = {
+    rec = record()
+    line = {
         "method": request.method,
         "route": request.url_rule.rule if request.url_rule else request.path,
         "path": request.path,
         "status": response.status_code,
-        "query_hash": getattr(g, "query_hash", None),
-        "format": getattr(g, "format", None),
-        "rows": getattr(g, "rows", None),
-        "truncated": getattr(g, "truncated", False),
-        "cache": getattr(g, "cache", None),
-        "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+        "query_hash": rec.query_hash,
+        "format": rec.format,
+        "rows": rec.rows,
+        "truncated": rec.truncated,
+        "cache": rec.cache,
+        "ms": round((time.perf_counter() - rec.started) * 1000, 2) if rec.started else None,
     }
-    access_log.info(json.dumps(record, separators=(",", ":")))
-    return record
+    access_log.info(json.dumps(line, separators=(",", ":")))
+    return line

@@ -23,6 +23,11 @@ def digest(query: str) -> str:
     return hashlib.blake2b(query.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
+def tag(version: str, *parts) -> str:
+    """The weak ETag of an answer: the dataset version and a hash of what else selects it."""
+    return f'W/"{version}-{digest(repr(parts))}"'
+
+
 @dataclass
 class Entry:
     """An answer as sent: bytes, metadata, and its gzip form once someone asked for it."""

@@ -6,8 +6,8 @@ version) must get the same bytes, so replaying them is correct by construction, 
 routing, parameter parsing and negotiation, which dominate the cost of a cached answer.
 Conditional requests (If-None-Match), HEAD, POST and anything not remembered go through Flask.
 The remembered responses live in the app's result cache (`cache.LRUCache`), so clearing the
-cache clears them too. A view opts in for a deterministic 200 answer by setting
-`request.environ["karabakh_kg.replayable"] = True` (the SPARQL answers do).
+cache clears them too. A view opts in for a deterministic 200 answer by setting `replayable` on the request's
+record (`record.py`; the SPARQL answers do).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+
+from karabakh_kg.web.record import ENVIRON_KEY
 
 access_log = logging.getLogger("karabakh_kg.access")
 
@@ -64,12 +66,13 @@ class FastPath:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         body = self.wsgi_app(environ, capture)
-        if not environ.get("karabakh_kg.replayable") or not seen.get("status", "").startswith("200"):
+        rec = environ.get(ENVIRON_KEY)
+        if rec is None or not rec.replayable or not seen.get("status", "").startswith("200"):
             return body
         try:
             data = b"".join(body)
         finally:
             if hasattr(body, "close"):
                 body.close()
-        self.cache.put_raw(key, (seen["status"], seen["headers"], data, environ.get("karabakh_kg.log") or {}))
+        self.cache.put_raw(key, (seen["status"], seen["headers"], data, rec.log or {}))
         return [data]

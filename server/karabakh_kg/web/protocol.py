@@ -6,7 +6,7 @@ Parameters are decoded here from the raw bytes, strictly as UTF-8, so a malforme
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from pyoxigraph import NamedNode
@@ -26,7 +26,6 @@ class QueryRequest:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     format: str | None = None
-    params: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _decode_params(raw: bytes, where: str) -> dict[str, list[str]]:
@@ -119,5 +118,4 @@ def parse(method: str, query_string: bytes, content_type: str | None, body: byte
         default_graphs=tuple(params.get("default-graph-uri", ())),
         named_graphs=tuple(params.get("named-graph-uri", ())),
         format=_one(params, "format"),
-        params=params,
     )

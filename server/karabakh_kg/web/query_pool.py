@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 
-from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, QueryTimeout, syntax_error
+from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, QueryTimeout
 
 log = logging.getLogger("karabakh_kg.web.query_pool")
 
@@ -61,7 +61,7 @@ def _serve(conn, engine: Engine) -> None:
             return
         try:
             if job.form is None:
-                raise syntax_error(job.query)
+                raise engine.syntax_error(job.query)
             reply = ("ok", engine.execute(job))
         except QueryError as err:
             reply = ("query", str(err))
@@ -186,7 +186,7 @@ class QueryPool:
                 self._replace_soon()
                 raise QueryTimeout(f"the query ran longer than {job.timeout:g} s and was stopped")
             status, payload = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as err:
+        except (EOFError, OSError) as err:
             self._discard(worker)
             code = worker.process.exitcode
             if worker.ready and code is not None and code < 0:
@@ -252,7 +252,7 @@ class InlineRunner:
 
     def run(self, job: Job) -> object:
         if job.form is None:
-            raise syntax_error(job.query)
+            raise self.engine.syntax_error(job.query)
         return self.engine.execute(job)
 
     def close(self) -> None:

@@ -16,7 +16,6 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 RDF_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -35,7 +34,6 @@ class Rendered:
     body: bytes
     rows: int
     truncated: bool
-    form: str
 
 
 def _json_term(term) -> dict:
@@ -140,7 +138,7 @@ def solutions(variables: list[str], rows: Iterable, fmt: str, limit: int) -> Ren
         body = ("\n".join(lines) + "\n").encode("utf-8")
     else:
         raise ValueError(f"not a results format: {fmt}")
-    return Rendered(body, len(taken), truncated, "SELECT")
+    return Rendered(body, len(taken), truncated)
 
 
 def boolean(value: bool, fmt: str) -> Rendered:
@@ -159,12 +157,10 @@ def boolean(value: bool, fmt: str) -> Rendered:
         body = f"?_askResult\n{word}\n"
     else:
         raise ValueError(f"not a results format: {fmt}")
-    return Rendered(body.encode("utf-8"), 1, False, "ASK")
+    return Rendered(body.encode("utf-8"), 1, False)
 
 
-def triples(
-    items: Iterable, fmt: str, limit: int, prefixes: dict[str, str] | None = None, form: str = "CONSTRUCT"
-) -> Rendered:
+def triples(items: Iterable, fmt: str, limit: int, prefixes: dict[str, str] | None = None) -> Rendered:
     """Write CONSTRUCT/DESCRIBE results (pyoxigraph Triples) as an RDF document."""
     taken, truncated = _take(items, limit)
     rdf_format = RDF_FORMATS[fmt]
@@ -173,7 +169,7 @@ def triples(
         body = ox.serialize(taken, format=rdf_format, prefixes=used)
     else:
         body = ox.serialize(taken, format=rdf_format)
-    return Rendered(body, len(taken), truncated, form)
+    return Rendered(body, len(taken), truncated)
 
 
 def _used_prefixes(items: list, prefixes: dict[str, str]) -> dict[str, str]:

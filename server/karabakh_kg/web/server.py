@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -18,33 +17,12 @@ from karabakh_kg import releases
 
 
 def verify_release(settings: dict) -> releases.Release:
-    """Open the release and its engine once, to fail early and clearly (raises ReleaseError/ValueError)."""
+    """Open the release and check its engine can serve it, to fail early and clearly (raises ReleaseError/ValueError)."""
     from karabakh_kg.web import engines
 
     release = releases.open_current(settings["BUILD_DIR"])
     engine = engines.create(settings["ENGINE"], release, settings)
-    if engine.name == "oxigraph":
-        if not release.store.is_dir():
-            raise releases.ReleaseError(f"{release.store}: missing; the build is incomplete, rebuild it")
-        # Open the store in a throw-away child: RocksDB state must not leak into forked workers.
-        context = multiprocessing.get_context("fork")
-        parent, child = context.Pipe()
-        process = context.Process(target=_try_open, args=(engine, child))
-        process.start()
-        child.close()
-        try:
-            message = parent.recv() if parent.poll(30) else f"{release.store}: the store did not open within 30 s"
-        except (EOFError, OSError):
-            process.join(5)
-            message = (
-                f"{release.store}: the Oxigraph store is corrupt (opening it crashed, exit code "
-                f"{process.exitcode}); rebuild it"
-            )
-        process.join(5)
-        if process.is_alive():
-            process.kill()
-        if message:
-            raise releases.ReleaseError(message)
+    engine.verify()
     return release
 
 
@@ -54,22 +32,7 @@ def _preload_modules() -> None:
     Only modules: every worker still creates its own app from the pinned release, so a SIGHUP
     reload serves the new build (gunicorn's preload_app would keep the master's old app).
     """
-    import importlib
-
-    from karabakh_kg.web import app
-
-    for spec in app.BLUEPRINTS:
-        importlib.import_module(spec.partition(":")[0])
-
-
-def _try_open(engine, conn) -> None:
-    from karabakh_kg.web.engines import EngineError
-
-    try:
-        engine.open()
-        conn.send("")
-    except EngineError as err:
-        conn.send(str(err))
+    from karabakh_kg.web import app  # noqa: F401 - imports every view with it
 
 
 def serve(settings: dict, release: releases.Release, overrides: dict) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
+from rdflib import RDF
 
+from karabakh_kg import namespaces
 from karabakh_kg.web import conneg
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
+SD = str(namespaces.SD)
+RDF_TYPE = ox.NamedNode(str(RDF.type))
+VOID_TRIPLES = ox.NamedNode(str(namespaces.VOID.triples))
 DCT_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 SIMPLE_ENTAILMENT = ox.NamedNode("http://www.w3.org/ns/entailment/Simple")

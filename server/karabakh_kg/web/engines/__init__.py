@@ -17,7 +17,7 @@ Writing an engine (for example `engines/remote.py`):
 - `prepare()` runs once in the web worker before any worker process is forked (load shared,
   read-only state there); `open()` runs in the process that evaluates (open stores, sessions);
 - `execute(job)` is only called with `job.form` set (a job without a form is a syntax check,
-  answered by `syntax_error` before it reaches the engine); it returns `results.Rendered` (use `results.solutions/boolean/triples`, which also
+  answered by `Engine.syntax_error` before it reaches `execute`); it returns `results.Rendered` (use `results.solutions/boolean/triples`, which also
   apply `job.max_rows`), or raises `QueryError` (a user error, 400, with the parser's message and
   position) / `QueryTimeout` / `EngineError` (the engine failed, 502/500);
 - the dataset is `job.default_graphs` / `job.named_graphs` when given (protocol parameters,
@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+import pyoxigraph
 
 from karabakh_kg.releases import Release
 from karabakh_kg.web.results import Rendered
@@ -73,6 +75,9 @@ class Engine:
         self.spec = spec
         self.settings = settings
 
+    def verify(self) -> None:
+        """Check, before any web worker starts, that this engine can serve the release (raise ReleaseError)."""
+
     def prepare(self) -> None:
         """Load shared read-only state in the parent process (before worker processes fork)."""
 
@@ -85,8 +90,35 @@ class Engine:
     def close(self) -> None:
         """Release per-process resources."""
 
+    def syntax_error(self, query: str) -> QueryError:
+        """The parser's complaint about a text that is not a query (a QueryError to raise).
+
+        pyoxigraph's parser is the reference for every engine. It runs on an empty in-memory
+        store: call it where a crash is contained (a query process), never in a web worker.
+        """
+        try:
+            pyoxigraph.Store().query(query)
+        except SyntaxError as err:
+            return QueryError(f"Query parse error: {err}")
+        except OSError:
+            pass
+        return QueryError("Not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK.")
+
     def describe(self) -> str:
         return self.name
+
+
+class Runner(Protocol):
+    """What evaluates jobs for a web worker: `query_pool.QueryPool` (killable processes) or
+    `query_pool.InlineRunner` (in the calling thread, for an engine that enforces its own deadline)."""
+
+    killed: int  # queries stopped at their deadline, for /health
+
+    def run(self, job: Job) -> Rendered: ...
+
+    def warm(self, timeout: float = 10.0, count: int | None = None) -> None: ...
+
+    def close(self) -> None: ...
 
 
 ENGINES = {
@@ -109,23 +141,6 @@ def create(spec: str, release: Release, settings: dict[str, Any]) -> Engine:
             raise
         raise ValueError(f"engine {name!r} is not available in this installation") from None
     return getattr(module, class_name)(release, spec, settings)
-
-
-def syntax_error(query: str) -> QueryError:
-    """The parser's complaint about a text that is not a query (a QueryError to raise).
-
-    Runs pyoxigraph's parser on an empty in-memory store; call it where a crash is contained
-    (a query process), never in a web worker.
-    """
-    import pyoxigraph
-
-    try:
-        pyoxigraph.Store().query(query)
-    except SyntaxError as err:
-        return QueryError(f"Query parse error: {err}")
-    except OSError:
-        pass
-    return QueryError("Not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK.")
 
 
 def prefixes(base: str) -> dict[str, str]:

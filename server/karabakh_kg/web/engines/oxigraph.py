@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pyoxigraph as ox
 
+from karabakh_kg.releases import ReleaseError
 from karabakh_kg.web import results
 from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, prefixes
 
@@ -30,7 +33,7 @@ def render(result, job: Job, base: str) -> results.Rendered:
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
         return results.solutions(variables, result, job.format, job.max_rows)
-    return results.triples(result, job.format, job.max_rows, prefixes(base), job.form)
+    return results.triples(result, job.format, job.max_rows, prefixes(base))
 
 
 class OxigraphEngine(Engine):
@@ -38,6 +41,37 @@ class OxigraphEngine(Engine):
 
     name = "oxigraph"
     isolated = True
+
+    def verify(self) -> None:
+        """The store is there and opens: tried in a throw-away child, so RocksDB state never leaks into
+        the forked workers and a corrupt store that crashes on opening only kills that child."""
+        store = self.release.store
+        if not store.is_dir():
+            raise ReleaseError(f"{store}: missing; the build is incomplete, rebuild it")
+        context = multiprocessing.get_context("fork")
+        parent, child = context.Pipe()
+        process = context.Process(target=self._try_open, args=(child,))
+        process.start()
+        child.close()
+        try:
+            message = parent.recv() if parent.poll(30) else f"{store}: the store did not open within 30 s"
+        except (EOFError, OSError):
+            process.join(5)
+            message = (
+                f"{store}: the Oxigraph store is corrupt (opening it crashed, exit code {process.exitcode}); rebuild it"
+            )
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+        if message:
+            raise ReleaseError(message)
+
+    def _try_open(self, conn) -> None:
+        try:
+            self.open()
+            conn.send("")
+        except EngineError as err:
+            conn.send(str(err))
 
     def open(self) -> None:
         try:

@@ -95,4 +95,4 @@ class RdflibEngine(Engine):
             rows = (tuple(to_oxigraph(t) for t in row) for row in result)
             return results.solutions(variables, rows, job.format, job.max_rows)
         items = (ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in result.graph)
-        return results.triples(items, job.format, job.max_rows, prefixes(self.release.manifest["base"]), job.form)
+        return results.triples(items, job.format, job.max_rows, prefixes(self.release.manifest["base"]))

@@ -222,9 +222,7 @@ class RemoteEngine(Engine):
                     rendered = results.solutions(variables, rows, job.format, job.max_rows)
             else:
                 triples = (q.triple for q in ox.parse(reader, ox.RdfFormat.N_TRIPLES))
-                rendered = results.triples(
-                    triples, job.format, job.max_rows, prefixes(self.release.manifest["base"]), form
-                )
+                rendered = results.triples(triples, job.format, job.max_rows, prefixes(self.release.manifest["base"]))
         except SyntaxError as err:
             self._drop_connection()
             raise EngineError(f"the remote store sent an answer that does not parse: {err}") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from karabakh_kg import __version__
-from karabakh_kg.web.app import state
+from karabakh_kg.web.state import state
 
 bp = Blueprint("health", __name__)
 

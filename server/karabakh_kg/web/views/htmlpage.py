@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, render_template, request
 
+from karabakh_kg.web.state import state
 from karabakh_kg.web.views import weblinks
 
 CSP = (
@@ -49,8 +50,6 @@ def init_app(app: Flask) -> None:
 
 def _site() -> dict:
     """What every page's navigation needs: the article the build records (its id under id/article/)."""
-    from karabakh_kg.web.app import state
-
     st = state()
     iri = (st.release.manifest.get("article") or {}).get("iri", "")
     for base in (st.base, st.release.manifest.get("base", "")):

@@ -13,19 +13,23 @@ An IRI the dataset does not mention gets a 404 with a page saying what exists in
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import re
-
 from flask import Blueprint, Response, redirect, request, url_for
 
 from karabakh_kg.web import conneg
-from karabakh_kg.web.app import state
+from karabakh_kg.web.state import state
 from karabakh_kg.web.views import describe, htmlpage, ontology_doc, pagedata, weblinks
 from karabakh_kg.web.views.pagedata import PageQueryFailed
+from karabakh_kg.web.views.responses import (
+    conditional,
+    etag,
+    failed,
+    not_acceptable,
+    not_found,
+    rdf_response,
+    safe_path,
+)
 
 bp = Blueprint("linked_data", __name__)
-bp.record_once(lambda setup: htmlpage.init_app(setup.app))
 
 # suffix -> conneg format key, and back; the RDF formats a document is offered in, in this order.
 SUFFIXES = {"html": "html", "ttl": "turtle", "jsonld": "jsonld", "rdf": "rdfxml", "nt": "ntriples"}
@@ -33,21 +37,9 @@ ONTOLOGY_SUFFIXES = {**SUFFIXES, "owl": "rdfxml"}
 SUFFIX_OF = {"turtle": "ttl", "jsonld": "jsonld", "rdfxml": "rdf", "ntriples": "nt", "html": "html"}
 RDF_DOC = tuple(conneg.BY_KEY[k] for k in ("turtle", "jsonld", "rdfxml", "ntriples"))
 ONTOLOGY_DEFAULT = conneg.BY_KEY["rdfxml"]
-_ENCODED_SEPARATOR = re.compile(r"%(2f|5c|00)", re.IGNORECASE)
-_BAD_CHARS = re.compile(r'[\x00-\x20\x7f<>"{}|^`\\]')
 
 
 # --- paths and IRIs -----------------------------------------------------------------------------
-
-
-def safe_path(path: str) -> bool:
-    """Refuse traversal and smuggling: `.`/`..`/empty segments, encoded slashes, odd characters."""
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
-    if _ENCODED_SEPARATOR.search(raw.split("?", 1)[0]):
-        return False
-    if not path or _BAD_CHARS.search(path):
-        return False
-    return all(segment not in ("", ".", "..") for segment in path.split("/"))
 
 
 def resource_iri(path: str) -> str | None:
@@ -88,38 +80,6 @@ def negotiate_ontology(accept: str | None) -> conneg.Format:
     )
 
 
-def not_acceptable(err: conneg.NotAcceptable) -> Response:
-    response = Response(str(err) + "\n", status=406, mimetype="text/plain")
-    response.vary.add("Accept")
-    return response
-
-
-def failed(err: PageQueryFailed) -> Response:
-    response = Response(err.message + "\n", status=err.status, mimetype="text/plain")
-    response.headers["Cache-Control"] = "no-store"
-    if err.status == 503:
-        response.headers["Retry-After"] = "1"
-    return response
-
-
-def _etag(*parts: str) -> str:
-    return hashlib.blake2b(
-        "\0".join((state().version,) + parts).encode("utf-8", "surrogatepass"), digest_size=10
-    ).hexdigest()
-
-
-def rdf_response(
-    body: bytes, fmt: conneg.Format, alternates: list[tuple[str, str]], etag: str, content_location: str | None = None
-) -> Response:
-    response = Response(body, mimetype=None, content_type=fmt.content_type)
-    response.vary.add("Accept")
-    response.headers["Link"] = htmlpage.link_header(alternates)
-    if content_location:
-        response.headers["Content-Location"] = content_location
-    response.set_etag(etag, weak=True)
-    return response.make_conditional(request)
-
-
 def twins(path_for, current: str) -> list[tuple[str, str]]:
     """(url, media type) of every other form of a document, HTML first."""
     out = []
@@ -127,40 +87,6 @@ def twins(path_for, current: str) -> list[tuple[str, str]]:
         if key != current:
             out.append((path_for(SUFFIX_OF[key]), conneg.BY_KEY[key].media_type))
     return out
-
-
-# --- 404 ----------------------------------------------------------------------------------------
-
-
-def _slugs() -> tuple[dict[str, str | None], dict[str, str]]:
-    """Every named resource's label, and the resource by the last segment of its IRI (for near matches)."""
-    rows = pagedata.select("resources")
-    names = {row["s"].value: (row.get("label").value if row.get("label") else None) for row in rows}
-    return names, {iri.rsplit("/", 1)[-1].lower(): iri for iri in names}
-
-
-def not_found(what: str, kind: str = "resource") -> Response:
-    """404 with a page that says what this server does describe (and near matches by name)."""
-    suggestions = []
-    if kind == "resource":
-        try:
-            names, by_slug = pagedata.memo("resource-slugs", _slugs)
-        except PageQueryFailed:
-            names, by_slug = {}, {}
-        wanted = what.rsplit("/", 1)[-1].lower()[:200]
-        for slug in difflib.get_close_matches(wanted, list(by_slug), n=5, cutoff=0.5):
-            suggestions.append((by_slug[slug], names[by_slug[slug]]))
-    if htmlpage.wants_html():
-        response = htmlpage.page("not_found.html", status=404, what=what, kind=kind, suggestions=suggestions)
-    else:
-        lines = [f"404 Not Found: no {kind} {what} in this dataset."]
-        if suggestions:
-            lines.append("Did you mean: " + ", ".join(weblinks.local_path(iri) or iri for iri, _ in suggestions) + " ?")
-        lines.append("Every resource is listed on / ; query the data at /sparql ; the ontology is /ontology .")
-        response = Response("\n".join(lines) + "\n", status=404, mimetype="text/plain")
-        response.vary.add("Accept")
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 # --- routes -------------------------------------------------------------------------------------
@@ -213,7 +139,7 @@ def document(path: str):
     except PageQueryFailed as err:
         return failed(err)
     location = None if fmt_key else path_for(SUFFIX_OF[fmt.key])
-    return rdf_response(body, fmt, alternates, _etag("doc", stem, fmt.key), location)
+    return rdf_response(body, fmt, alternates, etag("doc", stem, fmt.key), location)
 
 
 def _ontology(fmt_key: str | None, self_path) -> Response:
@@ -230,7 +156,7 @@ def _ontology(fmt_key: str | None, self_path) -> Response:
     except PageQueryFailed as err:
         return failed(err)
     location = None if fmt_key else self_path(SUFFIX_OF[fmt.key])
-    return rdf_response(body, fmt, alternates, _etag("ontology", fmt.key), location)
+    return rdf_response(body, fmt, alternates, etag("ontology", fmt.key), location)
 
 
 @bp.route("/ontology")
@@ -253,9 +179,7 @@ def ontology_diagram():
     path = state().release.path / "diagram.svg"
     if not path.is_file():
         return not_found(request.path, "document")
-    response = Response(path.read_bytes(), mimetype="image/svg+xml")
-    response.set_etag(_etag("diagram"), weak=True)
-    return response.make_conditional(request)
+    return conditional(Response(path.read_bytes(), mimetype="image/svg+xml"), etag("diagram"))
 
 
 @bp.route("/ontology/<path:version>")

@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from karabakh_kg.web.app import state
+from rdflib import RDF
+
+from karabakh_kg.web.state import state
 from karabakh_kg.web.views import pagedata, weblinks
 from karabakh_kg.web.views.pagedata import Term
 
 OWL = "http://www.w3.org/2002/07/owl#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_TYPE = str(RDF.type)
 KINDS = (
     (OWL + "Class", "classes", "Classes"),
     (OWL + "ObjectProperty", "object-properties", "Object properties"),

@@ -17,11 +17,8 @@ import pyoxigraph as ox
 
 from karabakh_kg import query_files
 from karabakh_kg.namespaces import DEFAULT_BASE
-from karabakh_kg.web import cache as answer_cache
-from karabakh_kg.web import conneg
-from karabakh_kg.web.app import state
-from karabakh_kg.web.cache import Entry
-from karabakh_kg.web.engines import EngineError, Job, QueryError, QueryTimeout
+from karabakh_kg.web import answering
+from karabakh_kg.web.state import state
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -100,32 +97,14 @@ class UserQueryError(Exception):
 
 
 def run_text(text: str, form: str, fmt: str, has_dataset_clause: bool = False) -> tuple[bytes, bool]:
-    """Evaluate a query text through the runner (cached per dataset version): bytes, truncated."""
-    st = state()
-    k = ("page",) + answer_cache.key(st.version, text, fmt)  # never mistaken for a /sparql answer
-    entry = st.cache.get(k)
-    if entry is not None:
-        return entry.body, entry.truncated
-    job = Job(
-        query=text,
-        form=form,
-        format=fmt,
-        has_dataset_clause=has_dataset_clause,
-        max_rows=st.settings["MAX_RESULT_ROWS"],
-        timeout=st.settings["QUERY_TIMEOUT"],
-    )
+    """Evaluate a query text through the one answering path (cached apart from /sparql): bytes, truncated."""
     try:
-        rendered = st.runner.run(job)
-    except QueryTimeout as err:
-        raise PageQueryFailed(
-            503, f"The query took too long and was stopped ({err}); try again or simplify it."
-        ) from None
-    except QueryError as err:
-        raise UserQueryError(str(err)) from None
-    except EngineError as err:
-        raise PageQueryFailed(502, f"The query engine failed: {err}") from None
-    st.cache.put(k, Entry(rendered.body, conneg.BY_KEY[fmt].content_type, rendered.rows, rendered.truncated, ""))
-    return rendered.body, rendered.truncated
+        entry = answering.run(text, form, fmt, has_dataset_clause=has_dataset_clause, scope="page")
+    except answering.AnswerError as err:
+        if err.kind == "query":
+            raise UserQueryError(err.message) from None
+        raise PageQueryFailed(503 if err.kind == "timeout" else 502, err.message) from None
+    return entry.body, entry.truncated
 
 
 def _run(name: str, form: str, fmt: str, params: dict[str, str]) -> tuple[bytes, bool]:
@@ -162,13 +141,8 @@ def construct(name: str, fmt: str, **params: str) -> tuple[bytes, bool]:
 
 
 def memo(name: str, compute):
-    """`compute()` once per dataset version and web worker: for page data too big for the answer cache."""
-    from flask import current_app
-
-    store = current_app.extensions.setdefault("karabakh_kg_memo", {})
-    key = (state().version, name)
-    if key not in store:
-        for old in [k for k in list(store) if k[0] != key[0]]:  # a reload: forget the old release
-            store.pop(old, None)
-        store[key] = compute()
-    return store[key]
+    """`compute()` once per app (an app serves one release): for page data too big for the answer cache."""
+    store = state().memo
+    if name not in store:
+        store[name] = compute()
+    return store[name]

@@ -12,21 +12,13 @@ from collections import defaultdict
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, send_file, url_for
 
-from karabakh_kg.web import conneg, safety
-from karabakh_kg.web.app import state
+from karabakh_kg.web import answering, conneg, safety
+from karabakh_kg.web.state import state
 from karabakh_kg.web.views import htmlpage, pagedata, quotes, timeline_svg, void, weblinks
-from karabakh_kg.web.views.linked_data import failed, not_acceptable, not_found, safe_path
 from karabakh_kg.web.views.pagedata import PageQueryFailed, Term
+from karabakh_kg.web.views.responses import conditional, etag, failed, not_acceptable, not_found, safe_path
 
 bp = Blueprint("pages", __name__)
-
-
-def _install(setup) -> None:
-    htmlpage.init_app(setup.app)
-    setup.app.extensions["karabakh_kg"].query_page = query_page
-
-
-bp.record_once(_install)
 HTML = conneg.formats(conneg.HTML)
 DISPLAY_ROWS = 1000  # rows drawn in the query page's table (downloads carry the whole answer)
 HOME_PER_TYPE = 100  # resources listed per class on the home page
@@ -72,7 +64,7 @@ def home():
         events = pagedata.memo("event-count", lambda: len({r["event"].value for r in pagedata.select("timeline")}))
     except PageQueryFailed as err:
         return failed(err)
-    from karabakh_kg.web.views.queries import catalogue
+    from karabakh_kg.web.views.queries import catalogue  # queries -> sparql -> pages: a real cycle
 
     return htmlpage.page(
         "home.html",
@@ -193,8 +185,7 @@ def void_description():
     response.vary.add("Accept")
     response.headers["Link"] = htmlpage.link_header(alternates)
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.set_etag(f"{state().version}-void-{fmt.key}", weak=True)
-    return response.make_conditional(request)
+    return conditional(response, etag("void", fmt.key))
 
 
 # --- dumps --------------------------------------------------------------------------------------
@@ -253,7 +244,7 @@ def _ox_term(term) -> Term:
 
 def query_page(query: str | None) -> Response:
     """The query editor with the competency queries as examples, the answer as a table, downloads."""
-    from karabakh_kg.web.views.queries import catalogue
+    from karabakh_kg.web.views.queries import catalogue  # queries -> sparql -> pages: a real cycle
 
     examples = list(catalogue().values())
     context = {
@@ -279,15 +270,8 @@ def query_page(query: str | None) -> Response:
 
 
 def _run_query(query: str, context: dict) -> int:
-    st = state()
     try:
-        safety.check_length(query, st.settings["MAX_QUERY_LENGTH"])
-        limits = {
-            k: st.settings[s]
-            for k, s in (("max_depth", "MAX_QUERY_DEPTH"), ("max_tokens", "MAX_QUERY_TOKENS"))
-            if s in st.settings
-        }
-        info = safety.analyse(query, **limits)
+        info = answering.inspect(query, state().settings)
     except safety.Refused as err:
         context["error"] = err.message
         return err.status

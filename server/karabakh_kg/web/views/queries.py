@@ -16,7 +16,8 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request,
 from karabakh_kg import query_files
 from karabakh_kg.web.protocol import parse
 from karabakh_kg.web.safety import Refused
-from karabakh_kg.web.views.sparql import add_cors, answer, error, preflight
+from karabakh_kg.web.views.responses import error
+from karabakh_kg.web.views.sparql import add_cors, answer, preflight
 
 bp = Blueprint("queries", __name__)
 bp.after_request(add_cors)

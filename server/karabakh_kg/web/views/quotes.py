@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import g
+from flask import g, url_for
 from markupsafe import Markup, escape
 
 from karabakh_kg.web.views import pagedata, weblinks
@@ -71,8 +71,6 @@ def article_page(iri: str) -> str | None:
     prefix = weblinks.base() + "id/article/"
     if not iri.startswith(prefix):
         return None
-    from flask import url_for
-
     return url_for("pages.article", article_id=iri[len(prefix) :])
 
 

@@ -13,9 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 WIDTH = 1000
-DATE_COLUMN = 190  # the date text
 AXIS_LEFT, AXIS_RIGHT = 200, 600
-LABEL_X = 615
 ROW = 26
 TOP = 46  # room for the axis labels
 GAP = 12  # the break between the two parts of the axis

@@ -11,15 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, XSD
 
+from karabakh_kg.namespaces import SD, VOID
 from karabakh_kg.web import conneg
-from karabakh_kg.web.app import state
+from karabakh_kg.web.state import state
 from karabakh_kg.web.views import pagedata
 
-VOID = Namespace("http://rdfs.org/ns/void#")
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 IANA = "http://www.iana.org/assignments/media-types/"
 GRAPH_TITLES = {
     "ontology": "the ontology (OWL 2 RL)",

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import request
 
-from karabakh_kg.web.app import state
+from karabakh_kg.web.state import state
 from karabakh_kg.web.views.pagedata import Term
 
 PREFIXES = (

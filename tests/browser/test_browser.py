@@ -1,0 +1,144 @@
+"""End to end in headless Chromium (Debian's, driven by Playwright): the pages work, offline, without errors.
+
+Every request that leaves 127.0.0.1 is aborted and fails the test; so does any console error or page
+error. Screenshots are kept in tests/artifacts/; with `SCREENSHOTS_DIR` set (`make screenshots`) the
+resource page and the timeline are also written there for the README.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from support.ld import ARTIFACTS, RESOURCE
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
+    )
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is absent: apt-get install --no-install-recommends chromium")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Watch:
+    """What the page did that it must not: leave the loopback, log errors, throw."""
+
+    def __init__(self, page):
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        page.route("**/*", self.route)
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("requestfailed", lambda request: self.errors.append(f"failed: {request.url} {request.failure}"))
+
+    def route(self, route):
+        host = urlsplit(route.request.url).hostname
+        if host != "127.0.0.1":
+            self.outside.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def check(self):
+        assert not self.outside, f"requests left 127.0.0.1: {self.outside}"
+        assert not self.errors, f"console or page errors: {self.errors}"
+
+
+def shoot(page, name: str, docs_name: str | None = None, full: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if full:  # whole-page pictures of long pages are slow: only where they tell something
+        page.screenshot(path=str(ARTIFACTS / f"{name}-full.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    target = os.environ.get("SCREENSHOTS_DIR")
+    if target and docs_name:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ARTIFACTS / f"{name}.png", Path(target) / docs_name)
+
+
+@pytest.fixture
+def tab(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    watch = Watch(page)
+    yield page, watch
+    context.close()
+
+
+def test_home_then_an_example_query_shows_rows(tab, ld_live):
+    page, watch = tab
+    page.goto(ld_live.url + "/")
+    assert page.locator("h1").inner_text() == "Karabakh KG"
+    shoot(page, "home")
+    page.click("header nav >> text=Query")
+    page.wait_for_selector("form.query textarea")
+    examples = page.locator("aside.examples li > a:first-child")
+    assert examples.count() >= 5
+    examples.first.click()
+    page.wait_for_selector("table.results")
+    rows = page.locator("table.results tbody tr")
+    assert rows.count() >= 1
+    assert page.locator("form.query textarea").input_value().strip()
+    assert page.locator("p.downloads a").count() >= 4
+    shoot(page, "query")
+    page.fill("form.query textarea", "SELECT ?s WHERE { ?s a ?type } LIMIT 3")
+    page.click("form.query button[type=submit]")
+    page.wait_for_selector("table.results")
+    assert page.locator("table.results tbody tr").count() == 3
+    watch.check()
+
+
+def test_resource_page_and_following_a_link(tab, ld_live):
+    page, watch = tab
+    page.goto(f"{ld_live.url}/id/{RESOURCE}")  # 303 to /doc/
+    assert urlsplit(page.url).path == f"/doc/{RESOURCE}"
+    assert page.locator("h1").inner_text()
+    assert page.locator("#provenance mark").count() >= 1
+    assert page.locator("#types dd a").count() >= 2
+    shoot(page, "resource-page", "resource-page.png", full=True)
+    link = page.locator("#statements td a[href^='/id/']").first
+    target = link.get_attribute("href")
+    link.click()
+    page.wait_for_load_state()
+    assert urlsplit(page.url).path == target.replace("/id/", "/doc/", 1)
+    assert page.locator("h1").inner_text()
+    assert page.locator("#statements").count() == 1
+    watch.check()
+
+
+def test_timeline_and_article(tab, ld_live):
+    page, watch = tab
+    page.goto(ld_live.url + "/timeline")
+    events = page.locator("svg.timeline g.event")
+    assert events.count() >= 3
+    assert page.locator("svg.timeline g.event circle, svg.timeline g.event rect").count() >= events.count()
+    shoot(page, "timeline", "timeline.png", full=True)
+    page.locator("svg.timeline a").first.click()
+    page.wait_for_load_state()
+    assert urlsplit(page.url).path.startswith("/doc/")
+    page.goto(ld_live.url + "/article/2020-11-20-aghdam")
+    assert page.locator(".article-text a.mention").count() >= 5
+    shoot(page, "article")
+    watch.check()

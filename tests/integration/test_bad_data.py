@@ -1,0 +1,55 @@
+"""Broken inputs to `karabakh-kg build` beyond the facts (test_build_errors.py covers those):
+bytes that are not UTF-8 in a facts file or the article, a missing ontology or shapes file, a
+malformed row in the links table. Each fails with exit code 1 and a message naming the file (and
+line where there is one), and leaves the previous build untouched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from support.kg import check_failed, copy_inputs
+
+
+def _non_utf8_fact(source: Path) -> None:
+    path = source / "data" / "facts" / "events.ttl"
+    data = path.read_bytes()
+    assert b"Ceasefire" in data
+    path.write_bytes(data.replace(b"Ceasefire", b"Cease\xff\xfefire", 1))
+
+
+def _non_utf8_article(source: Path) -> None:
+    path = next((source / "data" / "articles").glob("*.txt"))
+    path.write_bytes(path.read_bytes() + b"\xff")
+
+
+def _no_ontology(source: Path) -> None:
+    (source / "ontology" / "karabakh.ttl").unlink()
+
+
+def _no_shapes(source: Path) -> None:
+    (source / "ontology" / "shapes.ttl").unlink()
+
+
+def _bad_links_row(source: Path) -> None:
+    path = source / "data" / "links" / "links.tsv"
+    path.write_text(path.read_text(encoding="utf-8") + "not a slug\tnot a label\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "breaker, expected",
+    [
+        (_non_utf8_fact, ["events.ttl:", "UTF-8"]),
+        (_non_utf8_article, ["2020-11-20-aghdam.txt", "UTF-8"]),
+        (_no_ontology, ["ontology", "no ontology files"]),
+        (_no_shapes, ["no shapes files"]),
+        (_bad_links_row, ["links.tsv:", "not a resource of the facts"]),
+    ],
+    ids=["non-UTF-8 facts", "non-UTF-8 article", "no ontology", "no shapes", "malformed links row"],
+)
+def test_broken_input_fails_clearly_and_keeps_the_previous_build(capsys, tmp_path, good_build, breaker, expected):
+    breaker(copy_inputs(tmp_path))
+    err = check_failed(capsys, tmp_path, good_build, *expected)
+    assert "internal error" not in err

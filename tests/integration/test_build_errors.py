@@ -1,0 +1,107 @@
+"""Every broken input makes `karabakh-kg build` fail clearly (file:line or node), exit 1, previous build intact."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from karabakh_kg import cli, releases
+from support.kg import build, check_failed, copy_inputs, replace_in
+
+FACTS = Path("data/facts")
+
+
+def test_turtle_syntax_error_names_file_line_and_column(capsys, tmp_path, good_build):
+    source = copy_inputs(tmp_path)
+    replace_in(
+        source / FACTS / "events.ttl",
+        'rdfs:label "Ceasefire of 10 November 2020"@en ;',
+        'rdfs:label "Ceasefire of 10 November 2020@en ;',
+    )
+    err = check_failed(capsys, tmp_path, good_build, "events.ttl:", "Turtle syntax error")
+    line = next(
+        n
+        for n, text in enumerate((source / FACTS / "events.ttl").read_text().splitlines(), 1)
+        if "Ceasefire of 10 November 2020@en" in text
+    )
+    assert f"events.ttl:{line}:" in err or f"events.ttl:{line + 1}:" in err
+
+
+# (file under data/facts, text, broken text, what the message must name)
+BROKEN = {
+    "undeclared prefix": ("events.ttl", "kgo:party kg:armenia", "kgx:party kg:armenia", ["events.ttl:", "kgx"]),
+    "quote not in the article": (
+        "events.ttl",
+        'kgo:quote "Aghdam is ours!"',
+        'kgo:quote "Aghdam is ours !"',
+        ["kg:utterance-aghdam-is-ours", "quote not found verbatim", "'Aghdam is ours !'", "events.ttl:"],
+    ),
+    "normalised apostrophe": (
+        "actors-and-regions.ttl",
+        "outside Nagorno-Karabakh’s borders",
+        "outside Nagorno-Karabakh's borders",
+        ["kg:aghdam", "quote not found verbatim"],
+    ),
+    "SHACL violation": (
+        "events.ttl",
+        '    rdfs:label "Davit Tonoyan tenders his resignation"@en ;\n',
+        "",
+        ["kg:tonoyan-resignation", "English rdfs:label"],
+    ),
+    "violation query": (
+        "events.ttl",
+        "kgo:agent kg:davit-tonoyan ;",
+        "kgo:agentt kg:davit-tonoyan ;",
+        ["kgo:agentt", "undeclared-term-violation"],
+    ),
+    "inconsistency": (
+        "actors-and-regions.ttl",
+        "kg:ilham-aliyev a kgo:Person ;",
+        "kg:ilham-aliyev a kgo:Person, kgo:Town ;",
+        ["inconsistent under OWL 2 RL", "ilham-aliyev"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_fact_is_named(capsys, tmp_path, good_build, case):
+    name, old, new, expected = BROKEN[case]
+    replace_in(copy_inputs(tmp_path) / FACTS / name, old, new)
+    check_failed(capsys, tmp_path, good_build, *expected)
+
+
+def test_missing_input_folder(capsys, tmp_path, good_build):
+    (tmp_path / "src").mkdir()
+    check_failed(capsys, tmp_path, good_build, "missing folder")
+
+
+def test_missing_article(capsys, tmp_path, good_build):
+    source = copy_inputs(tmp_path)
+    (source / "data" / "articles" / "2020-11-20-aghdam.txt").unlink()
+    check_failed(capsys, tmp_path, good_build, "no articles files found")
+
+
+def test_unwritable_output(capsys, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the build folder should be")
+    code, err = build(capsys, copy_inputs(tmp_path), blocker)
+    assert code == 1 and "cannot write the build" in err
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["build", "--no-such-flag"])
+    assert stop.value.code == 2
+
+
+def test_truncated_build_is_refused_on_open(tmp_path, good_build):
+    import shutil
+
+    copy = tmp_path / "b"
+    shutil.copytree(good_build, copy, symlinks=True)
+    dataset = releases.open_current(copy).dataset
+    os.truncate(dataset, dataset.stat().st_size // 2)
+    with pytest.raises(releases.ReleaseError, match="truncated"):
+        releases.open_current(copy)

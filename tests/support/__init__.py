@@ -1,0 +1,1 @@
+"""Helpers and fixtures shared by the test tiers (imported as `support.*`, never a test module)."""
