@@ -37,7 +37,7 @@ test: setup system-deps build lint
 
 ## The unit tier: no server, no browser, no Java (under 30 s).
 test-fast: setup build
-	$(BIN)/python -m pytest -q -m "not live and not browser and not java and not slow"
+	$(BIN)/python -m pytest -q tests/unit
 
 ## ruff: the lint rules and the formatting configured in pyproject.toml.
 lint: setup
@@ -48,16 +48,19 @@ bench: build
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[bench]'
 	$(BIN)/python bench/run.py
 
-## Re-pin every dependency after a change to pyproject.toml.
-lock:
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+## Re-pin every dependency after a change to pyproject.toml: resolved from the declared
+## dependencies and extras (pip-tools), keeping the pins that still fit.
+lock: setup
+	$(BIN)/python -m pip install -q pip-tools
+	$(BIN)/pip-compile --quiet --extra test --extra bench --strip-extras --allow-unsafe --no-header \
+	  --no-annotate --no-emit-index-url --no-emit-find-links -o constraints.txt pyproject.toml
 
 diagram: build
 	$(BIN)/karabakh-kg diagram docs/ontology-diagram.svg
 
 ## The README's screenshots (docs/img/resource-page.png, docs/img/timeline.png), taken by the browser test.
 screenshots: setup system-deps build
-	SCREENSHOTS_DIR=docs/img $(BIN)/python -m pytest -q tests/test_browser.py
+	SCREENSHOTS_DIR=docs/img $(BIN)/python -m pytest -q tests/browser/test_browser.py
 
 clean:
 	rm -rf build
