@@ -57,7 +57,7 @@ DECLARATIONS = {k for k, _, _ in KINDS}
 
 
 @dataclass
-class Entry:
+class TermEntry:
     """One documented term."""
 
     iri: str
@@ -80,8 +80,8 @@ class Document:
     iri: str | None
     header: list[tuple[Term, Term]]
     version_iri: str | None
-    sections: list[tuple[str, str, list[Entry]]]
-    tree: list[tuple[int, Entry]]
+    sections: list[tuple[str, str, list[TermEntry]]]
+    tree: list[tuple[int, TermEntry]]
     has_diagram: bool
     title: str | None
 
@@ -110,12 +110,12 @@ def document() -> Document:
     version_iri = next((o.value for p, o in header if p.value == OWL + "versionIRI"), None)
     title = next((o.value for p, o in header if p.value == "http://purl.org/dc/terms/title"), None)
 
-    entries: dict[str, Entry] = {}
+    entries: dict[str, TermEntry] = {}
     for row in pagedata.select("ontology-terms"):
         iri, kind = row["term"].value, row["kind"].value
         if iri in entries and KINDS_ORDER[entries[iri].kind] <= KINDS_ORDER[kind]:
             continue
-        entries[iri] = Entry(iri, kind, _v(row.get("label")), _v(row.get("definition")), _v(row.get("comment")))
+        entries[iri] = TermEntry(iri, kind, _v(row.get("label")), _v(row.get("definition")), _v(row.get("comment")))
     labels = {iri: e.label for iri, e in entries.items()}
 
     grouped: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
@@ -164,7 +164,7 @@ def _v(term: Term | None) -> str | None:
     return term.value if term is not None else None
 
 
-def _chains(entries: dict[str, Entry], labels: dict[str, str | None]) -> None:
+def _chains(entries: dict[str, TermEntry], labels: dict[str, str | None]) -> None:
     """Read each property chain's RDF list in order."""
     cells: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
     heads: dict[str, str] = {}
@@ -182,7 +182,7 @@ def _chains(entries: dict[str, Entry], labels: dict[str, str | None]) -> None:
         entries[term].chain = steps
 
 
-def _tree(entries: dict[str, Entry], grouped) -> list[tuple[int, Entry]]:
+def _tree(entries: dict[str, TermEntry], grouped) -> list[tuple[int, TermEntry]]:
     """The own classes as an indented tree by rdfs:subClassOf (a class under each own parent)."""
     classes = {iri: e for iri, e in entries.items() if e.kind == OWL + "Class"}
     children: dict[str | None, list[str]] = defaultdict(list)
@@ -190,7 +190,7 @@ def _tree(entries: dict[str, Entry], grouped) -> list[tuple[int, Entry]]:
         parents = [o for o, _, _ in grouped[iri].get(RDFS + "subClassOf", []) if o in classes]
         for parent in parents or [None]:
             children[parent].append(iri)
-    out: list[tuple[int, Entry]] = []
+    out: list[tuple[int, TermEntry]] = []
 
     def walk(node: str | None, depth: int, seen: frozenset) -> None:
         for child in sorted(children.get(node, []), key=lambda i: (classes[i].label or i).lower()):

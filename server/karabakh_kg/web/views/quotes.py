@@ -19,7 +19,7 @@ CONTEXT = 240  # characters of text shown around a quote on a resource page
 
 
 @dataclass
-class Article:
+class ArticleText:
     iri: str
     text: str
     label: str | None
@@ -74,14 +74,14 @@ def article_page(iri: str) -> str | None:
     return url_for("pages.article", article_id=iri[len(prefix) :])
 
 
-def article(iri: str) -> Article | None:
+def article(iri: str) -> ArticleText | None:
     """The article's text and title (fetched once per request)."""
     cached = g.setdefault("_karabakh_articles", {})
     if iri not in cached:
         rows = pagedata.select("article-text", article=iri) if pagedata.valid_iri(iri) else []
         if rows:
             row = rows[0]
-            cached[iri] = Article(iri, row["text"].value, _value(row.get("label")), _value(row.get("date")))
+            cached[iri] = ArticleText(iri, row["text"].value, _value(row.get("label")), _value(row.get("date")))
         else:
             cached[iri] = None
     return cached[iri]
