@@ -41,8 +41,8 @@ test-fast: setup build
 
 ## ruff: the lint rules and the formatting configured in pyproject.toml.
 lint: setup
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/ruff format --no-cache --check .
 
 bench: build
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[bench]'

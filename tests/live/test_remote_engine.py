@@ -12,10 +12,10 @@ import threading
 import time
 
 import pytest
-from support.sparql import EVENTS, G, bindings, get
 
 from karabakh_kg.web.engines import EngineError, Job, QueryError, QueryTimeout
 from karabakh_kg.web.engines.remote import RemoteEngine, dataset_clauses
+from support.sparql import EVENTS, G, bindings, get
 
 pytestmark = pytest.mark.parametrize("app", ["remote"], indirect=True)
 
