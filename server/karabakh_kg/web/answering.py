@@ -27,6 +27,11 @@ class AnswerError(Exception):
         self.message = message
         self.kind = kind
 
+    @property
+    def retry(self) -> bool:
+        """Worth trying again in a moment (`Retry-After`): the server was busy or lost a process."""
+        return self.status == 503
+
 
 @functools.lru_cache(maxsize=4096)
 def _analyse_cached(query: str, max_depth: int, max_tokens: int) -> safety.QueryInfo:
@@ -80,7 +85,9 @@ def run(
         raise AnswerError(503, f"Query timed out: {err}. Simplify the query or add a LIMIT.", "timeout") from None
     except EngineError as err:
         log.error("engine failure on query %s: %s", query_hash, err)
-        raise AnswerError(500 if st.engine.isolated else 502, f"The query engine failed: {err}", "engine") from None
+        # An engine error may carry its own status (503: a query process killed from outside).
+        status = getattr(err, "status", 500 if st.engine.isolated else 502)
+        raise AnswerError(status, f"The query engine failed: {err}", "engine") from None
     if form is None:  # a syntax check that found nothing wrong
         raise AnswerError(400, "Not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK.", "query")
     if rendered.truncated:

@@ -8,21 +8,48 @@ from __future__ import annotations
 
 import atexit
 import logging
+import multiprocessing
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from karabakh_kg import releases
+from karabakh_kg.web import sandbox
 
 
 def verify_release(settings: dict) -> releases.Release:
-    """Open the release and check its engine can serve it, to fail early and clearly (raises ReleaseError/ValueError)."""
+    """Open the release and its engine once, to fail early and clearly (raises ReleaseError/ValueError).
+
+    An isolated engine is opened in a throw-away child that enters the sandbox first, as every
+    query process will: a host where the sandbox cannot be set up stops here, and RocksDB state
+    never leaks into the forked workers.
+    """
     from karabakh_kg.web import engines
 
     release = releases.open_current(settings["BUILD_DIR"])
+    sandbox.check_budget(settings)
     engine = engines.create(settings["ENGINE"], release, settings)
     engine.verify()
+    if engine.isolated:
+        context = multiprocessing.get_context("fork")
+        parent, child = context.Pipe()
+        process = context.Process(target=_try_open, args=(engine, sandbox.Limits.from_settings(settings), child))
+        process.start()
+        child.close()
+        try:
+            message = parent.recv() if parent.poll(30) else f"{release.store}: the store did not open within 30 s"
+        except (EOFError, OSError):
+            process.join(5)
+            message = (
+                f"{release.store}: the Oxigraph store is corrupt (opening it crashed, exit code "
+                f"{process.exitcode}); rebuild it"
+            )
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+        if message:
+            raise releases.ReleaseError(message)
     return release
 
 
@@ -33,6 +60,24 @@ def _preload_modules() -> None:
     reload serves the new build (gunicorn's preload_app would keep the master's old app).
     """
     from karabakh_kg.web import app  # noqa: F401 - imports every view with it
+
+
+def _try_open(engine, limits, conn) -> None:
+    from karabakh_kg.web.engines import EngineError
+
+    try:
+        sandbox.enter(limits)
+    except (sandbox.SandboxError, OSError) as err:
+        conn.send(
+            f"the query processes' sandbox cannot be set up here ({err}); serving without it needs "
+            "`--allow-network` (KARABAKH_KG_ALLOW_NETWORK=1), which lets a query reach the network"
+        )
+        return
+    try:
+        engine.open()
+        conn.send("")
+    except EngineError as err:
+        conn.send(str(err))
 
 
 def serve(settings: dict, release: releases.Release, overrides: dict) -> None:

@@ -103,7 +103,7 @@ def run_text(text: str, form: str, fmt: str, has_dataset_clause: bool = False) -
     except answering.AnswerError as err:
         if err.kind == "query":
             raise UserQueryError(err.message) from None
-        raise PageQueryFailed(503 if err.kind == "timeout" else 502, err.message) from None
+        raise PageQueryFailed(503 if err.retry else 502, err.message) from None
     return entry.body, entry.truncated
 
 

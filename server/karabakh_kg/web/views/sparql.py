@@ -102,7 +102,7 @@ def answer(query: str, default_graphs=(), named_graphs=(), format_param: str | N
         )
     except answering.AnswerError as err:
         response = error(err.status, err.message)
-        if err.kind == "timeout":
+        if err.retry:
             response.headers["Retry-After"] = "1"
         return response
     return _send(entry)
