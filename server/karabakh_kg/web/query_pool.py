@@ -13,11 +13,13 @@ import logging
 import multiprocessing
 import os
 import signal
+import struct
 import threading
 import time
 from collections import deque
 
 from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, QueryTimeout, syntax_error
+from karabakh_kg.web.results import Rendered
 
 log = logging.getLogger("karabakh_kg.web.query_pool")
 
@@ -70,9 +72,35 @@ def _serve(conn, engine: Engine) -> None:
         except Exception as err:  # noqa: BLE001 - never let a child die silently: report and carry on
             reply = ("engine", f"{type(err).__name__}: {err}")
         try:
-            conn.send(reply)
+            conn.send_bytes(_encode_reply(*reply))
         except (OSError, ValueError):
             return
+
+
+# --- the answer on the pipe: one frame of bytes, not a pickle ------------------------------------
+# A small fixed header (status, rows, truncated, form) then the answer's bytes as the engine wrote
+# them, or an error message in UTF-8: no pickling of the answer, one copy on each side.
+_REPLY = struct.Struct("!cQ?B")
+_STATUS = {"ok": b"o", "query": b"q", "engine": b"e"}
+_STATUS_NAME = {code: name for name, code in _STATUS.items()}
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def _encode_reply(status: str, payload) -> bytes:
+    if status == "ok":
+        return _REPLY.pack(b"o", payload.rows, payload.truncated, _FORMS.index(payload.form)) + payload.body
+    return _REPLY.pack(_STATUS[status], 0, False, 0) + payload.encode("utf-8", "replace")
+
+
+def _decode_reply(frame: bytes) -> tuple[str, object]:
+    code, rows, truncated, form = _REPLY.unpack_from(frame)
+    body = frame[_REPLY.size :]
+    if code == b"o":
+        return "ok", Rendered(body, rows, truncated, _FORMS[form])
+    return _STATUS_NAME[code], body.decode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------------
 
 
 class StartTimeout(EngineError):
@@ -185,7 +213,7 @@ class QueryPool:
                 self._discard(worker)
                 self._replace_soon()
                 raise QueryTimeout(f"the query ran longer than {job.timeout:g} s and was stopped")
-            status, payload = worker.conn.recv()
+            status, payload = _decode_reply(worker.conn.recv_bytes())
         except (EOFError, OSError, BrokenPipeError) as err:
             self._discard(worker)
             code = worker.process.exitcode
