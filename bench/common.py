@@ -274,6 +274,13 @@ def load(
     request a cache miss)."""
     paths = [server.url_for(q) for q in queries.values()]
     accepts = [accept_for(q) for q in queries.values()]
+    return load_paths(server, paths, accepts, clients, duration, workdir, unique)
+
+
+def load_paths(
+    server: Server, paths: list[str], accepts: list[str], clients: int, duration: float, workdir: Path, unique=False
+) -> dict:
+    """GET `paths` round robin (each with its Accept) at `clients` connections for `duration` s."""
     if shutil.which("wrk"):
         script = workdir / "mix.lua"
         script.write_text(
@@ -307,7 +314,12 @@ def load(
         )
         text = done.stdout
         if "Requests/sec" not in text:
-            raise RuntimeError(f"wrk failed on {server.name}: {done.stdout[-800:]} {done.stderr[-800:]}")
+            died = ""
+            if server.process is not None and server.process.poll() is not None and server.log_file:
+                died = (
+                    f"; it exited ({server.process.returncode}): {server.log_file.read_text(errors='replace')[-800:]}"
+                )
+            raise RuntimeError(f"wrk failed on {server.name}: {done.stdout[-800:]} {done.stderr[-800:]}{died}")
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
         total = int(re.search(r"(\d+) requests in", text).group(1))
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)

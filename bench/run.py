@@ -1,14 +1,20 @@
 """`make bench`: this project's endpoint against Oxigraph server and rdflib-endpoint, side by side.
 
-One run, one machine, the same data and the same competency queries (queries/*.rq) for all three:
-build time, start-up to the first correct answer, per-query latency (in-process and over HTTP),
-throughput and p50/p99 at 1, 8 and 32 clients (wrk, or a bounded Python load generator without
-it; every load run stops by itself after --duration seconds), peak RSS of the serving processes,
-the WSGI servers compared, and the scale runs (synthetic data at 10k/100k/1M triples reasoned by
-the rules reasoner). Everything listens on 127.0.0.1 only. Prints a table of medians and ratios
-and writes bench/results/<UTC time>.json (and latest.json). docs/benchmarks.md records a run.
+One run, one machine, the same data and the same competency queries (queries/*.rq) for all three.
+Each part lives in its own module:
+- bench/mixes.py: the serving-speed ratios against Oxigraph server (trivial and competency mixes,
+  uncached and cached, 1-client latency, linked-data pages), median and spread of paired runs;
+- bench/fronts.py: the HTTP fronts on throughput and on the guarantees (also runnable alone);
+- this file: build time, start-up to the first correct answer, per-query latency (in-process and
+  over HTTP), throughput at 1, 8 and 32 clients on the competency mix, peak RSS, and the scale
+  runs (synthetic data at 10k/100k/1M triples, bench/scale.py and bench/generate.py);
+- bench/common.py: the servers, requests and load runs (wrk, or a bounded Python generator).
+Every load run stops by itself after --duration seconds; everything listens on 127.0.0.1 only.
+Prints a table of medians and ratios and writes bench/results/<UTC time>.json (and latest.json).
+docs/benchmarks.md records a run.
 
-    .venv/bin/python bench/run.py [--quick] [--duration 5] [--sizes 10000,100000,1000000]
+    .venv/bin/python bench/run.py [--quick] [--duration 5] [--reps 3] [--sizes 10000,100000,1000000]
+        [--skip-mixes] [--skip-fronts] [--skip-article] [--skip-scale]
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fronts  # noqa: E402
+import mixes  # noqa: E402
 from common import (  # noqa: E402
     BENCH,
     BIN,
@@ -161,62 +169,6 @@ def in_process_worker(store_path: str, reps: int, max_rows: int) -> int:
 # --- the servers ------------------------------------------------------------------------------
 
 
-def wsgi_variants(build_dir: Path) -> list[Server]:
-    env = {"KARABAKH_KG_BUILD_DIR": str(build_dir)}
-    out = [
-        ours("gunicorn sync x2", build_dir, 2, 1),
-        ours("gunicorn gthread 2x4", build_dir, 2, 4),
-        ours("gunicorn sync x4", build_dir, 4, 1),
-    ]
-    if (BIN / "waitress-serve").exists():
-        out.append(
-            Server(
-                "waitress 8 threads",
-                [
-                    str(BIN / "waitress-serve"),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "{port}",
-                    "--threads",
-                    "8",
-                    "--call",
-                    "karabakh_kg.web.app:create_app",
-                ],
-                "/sparql",
-                env=env,
-            )
-        )
-    if (BIN / "granian").exists():
-        out.append(
-            Server(
-                "granian x2",
-                [
-                    str(BIN / "granian"),
-                    "--interface",
-                    "wsgi",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "{port}",
-                    "--workers",
-                    "2",
-                    "--blocking-threads",
-                    "4",
-                    "--no-ws",
-                    "--factory",
-                    "karabakh_kg.web.app:create_app",
-                ],
-                "/sparql",
-                env=env,
-            )
-        )
-    return out
-
-
-# --- the run ----------------------------------------------------------------------------------
-
-
 def run_article(args, workdir: Path, out: dict) -> None:
     queries = competency_queries()
     if not queries:
@@ -301,20 +253,6 @@ def run_article(args, workdir: Path, out: dict) -> None:
     for table in out["latency"].values():
         for v in table.values():
             v.pop("answer", None)
-
-    log("WSGI servers at 8 clients (and ours without its result cache)")
-    out["wsgi"] = {}
-    variants = wsgi_variants(ROOT / "build")
-    variants.append(ours("gunicorn gthread 2x4, cache off", ROOT / "build", env={"KARABAKH_KG_CACHE_ENTRIES": "0"}))
-    for server in variants:
-        started = server.start(workdir)
-        try:
-            server.wait_ready(probe, expected, started)
-            out["wsgi"][server.name] = load(server, queries, 8, args.duration, workdir)
-        except RuntimeError as err:
-            out["wsgi"][server.name] = {"error": str(err)[:500]}
-        finally:
-            server.stop()
 
 
 def _local_answer(store: ox.Store, query: str) -> bytes:
@@ -471,12 +409,10 @@ def report(out: dict) -> str:
             "answers equal to Oxigraph server's: "
             + "; ".join(f"{k}: {'all' if not v else 'differ on ' + ', '.join(v)}" for k, v in bad.items())
         )
-        add("\nWSGI servers (ours), 8 clients, req/s (p50/p99 ms, errors):")
-        for name, r in out["wsgi"].items():
-            add(
-                f"  {name:<34} "
-                + (f"{r['rps']:>8.0f} ({r['p50_ms']}/{r['p99_ms']}, {r['errors']})" if "rps" in r else r["error"])
-            )
+    if "mixes" in out:
+        add(mixes.report(out["mixes"]))
+    if "fronts" in out:
+        add("\n" + fronts.report(out["fronts"]))
     for size, e in out.get("scale", {}).items():
         if "error" in e:
             add(f"\nscale {size}: FAILED {e['error'][-300:]}")
@@ -507,6 +443,18 @@ def report(out: dict) -> str:
     return "\n".join(lines)
 
 
+def run_mixes(args, workdir: Path) -> dict:
+    """The serving-speed mixes against Oxigraph server, on the article graph (bench/mixes.py)."""
+    location = workdir / "oxigraph-mixes"
+    oxigraph_load(ROOT / "build" / "current" / "dataset.nq", location)
+    oxigraph = oxigraph_server(location)
+    oxigraph.wait_ready("ASK {}", None, oxigraph.start(workdir))
+    try:
+        return mixes.run(oxigraph, workdir, args.reps, args.duration)
+    finally:
+        oxigraph.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, scale at 10k only")
@@ -514,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=None, help="synthetic sizes, comma-separated (default 10000,100000,1000000)")
     parser.add_argument("--skip-article", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-mixes", action="store_true", help="no paired runs against Oxigraph server")
+    parser.add_argument("--skip-fronts", action="store_true", help="no comparison of HTTP fronts")
+    parser.add_argument("--reps", type=int, default=None, help="paired runs per mix (default 3, 1 with --quick)")
     parser.add_argument("--in-process-worker", nargs=3, metavar=("STORE", "REPS", "MAX_ROWS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.in_process_worker:
@@ -528,6 +479,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="karabakh-bench-") as tmp:
         workdir = Path(tmp)
+        args.reps = args.reps or (1 if args.quick else 3)
+        if not args.skip_mixes:
+            out["mixes"] = run_mixes(args, workdir)
+        if not args.skip_fronts:
+            out["fronts"] = fronts.compare(ROOT / "build", workdir, args.reps, args.duration)
         if not args.skip_article:
             run_article(args, workdir, out)
         if not args.skip_scale:
