@@ -1,261 +1,64 @@
 """`make bench`: this project's endpoint against Oxigraph server and rdflib-endpoint, side by side.
 
-One run, one machine, the same data and the same competency queries (queries/*.rq) for all three:
-build time, start-up to the first correct answer, per-query latency (in-process and over HTTP),
-throughput and p50/p99 at 1, 8 and 32 clients (wrk, or a bounded Python load generator without
-it; every load run stops by itself after --duration seconds), peak RSS of the serving processes,
-the WSGI servers compared, and the scale runs (synthetic data at 10k/100k/1M triples reasoned by
-the rules reasoner). Everything listens on 127.0.0.1 only. Prints a table of medians and ratios
-and writes bench/results/<UTC time>.json (and latest.json). docs/benchmarks.md records a run.
+One run, one machine, the same data and the same competency queries (queries/*.rq) for all three.
+Each part lives in its own module:
+- bench/mixes.py: the serving-speed ratios against Oxigraph server (trivial and competency mixes,
+  uncached and cached, 1-client latency, linked-data pages), median and spread of paired runs;
+- bench/fronts.py: the HTTP fronts on throughput and on the guarantees (also runnable alone);
+- this file: build time, start-up to the first correct answer, per-query latency (in-process and
+  over HTTP), throughput at 1, 8 and 32 clients on the competency mix, peak RSS, and the scale
+  runs (synthetic data at 10k/100k/1M triples, bench/scale.py and bench/generate.py);
+- bench/common.py: the servers, requests and load runs (wrk, or a bounded Python generator).
+Every load run stops by itself after --duration seconds; everything listens on 127.0.0.1 only.
+Prints a table of medians and ratios and writes bench/results/<UTC time>.json (and latest.json).
+docs/benchmarks.md records a run.
 
-    .venv/bin/python bench/run.py [--quick] [--duration 5] [--sizes 10000,100000,1000000]
+    .venv/bin/python bench/run.py [--quick] [--duration 5] [--reps 3] [--sizes 10000,100000,1000000]
+        [--skip-mixes] [--skip-fronts] [--skip-article] [--skip-scale]
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
-import platform
-import re
 import shutil
-import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.parse
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT / "bench"
-BIN = Path(sys.executable).parent
-RESULTS = BENCH / "results"
-JSON_RESULTS = "application/sparql-results+json"
-CLIENTS = (1, 8, 32)
-
-
-# --- small helpers --------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def median(values) -> float | None:
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
-def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
-def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def competency_queries() -> dict[str, str]:
-    return {p.stem: p.read_text("utf-8") for p in sorted((ROOT / "queries").glob("*.rq"))}
-
-
-def bench_query(name: str) -> str:
-    return (ROOT / "queries" / "bench" / f"{name}.rq").read_text("utf-8")
-
-
-def form_of(query: str) -> str:
-    text = re.sub(r"(?m)#.*$", "", query)
-    text = re.sub(r"(?is)\b(PREFIX\s+\S*:\s*<[^>]*>|BASE\s+<[^>]*>)", "", text)
-    found = re.search(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", text)
-    return found.group(1).upper() if found else "SELECT"
-
-
-def accept_for(query: str) -> str:
-    return JSON_RESULTS if form_of(query) in ("SELECT", "ASK") else "application/n-triples"
-
-
-def normalise(body: bytes, accept: str):
-    """An answer as a comparable value: a multiset of rows (blank nodes blinded) or a boolean."""
-    if accept != JSON_RESULTS:
-        lines = sorted(re.sub(rb"_:\S+", b"_:b", line) for line in body.splitlines() if line.strip())
-        return tuple(lines)
-    data = json.loads(body)
-    if "boolean" in data:
-        return data["boolean"]
-    rows = []
-    for binding in data["results"]["bindings"]:
-        row = []
-        for var, term in sorted(binding.items()):
-            kind = {"typed-literal": "literal"}.get(term["type"], term["type"])
-            value = "_:b" if kind == "bnode" else term["value"]
-            datatype = term.get("datatype")
-            if datatype == "http://www.w3.org/2001/XMLSchema#string":
-                datatype = None
-            row.append((var, kind, value, datatype, term.get("xml:lang")))
-        rows.append(tuple(row))
-    return tuple(sorted(rows))
-
-
-# --- processes and their memory ---------------------------------------------------------------
-
-
-def process_tree(pid: int) -> list[int]:
-    """pid and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        except (OSError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        todo.extend(children.get(current, []))
-    return out
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process tree now, in MB (sum of VmRSS)."""
-    total = 0
-    for p in process_tree(pid):
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
-class MemorySampler:
-    """Samples a process tree's RSS every 50 ms in a thread; `.peak` is the largest sum seen."""
-
-    def __init__(self, pid: int):
-        self.pid, self.peak, self.stop_flag = pid, 0.0, threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while not self.stop_flag.is_set():
-            self.peak = max(self.peak, rss_mb(self.pid))
-            self.stop_flag.wait(0.05)
-
-    def stop(self) -> float:
-        self.stop_flag.set()
-        self.thread.join()
-        return self.peak
-
-
-@dataclass
-class Server:
-    """One server under test: how to start it, where its SPARQL endpoint is, how to stop it."""
-
-    name: str
-    command: list[str]
-    path: str  # the query route, e.g. /sparql
-    env: dict = field(default_factory=dict)
-    port: int = 0
-    process: subprocess.Popen | None = None
-    log_file: Path | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, workdir: Path) -> float:
-        """Start it; return the time of the start (for start-up measurements)."""
-        self.port = free_port()
-        command = [c.replace("{port}", str(self.port)) for c in self.command]
-        self.log_file = workdir / f"{self.name.replace(' ', '_')}-{self.port}.log"
-        env = dict(os.environ, **self.env)
-        with self.log_file.open("wb") as sink:
-            started = time.perf_counter()
-            self.process = subprocess.Popen(
-                command, stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True
-            )
-        return started
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=5)
-            except (subprocess.TimeoutExpired, ProcessLookupError):
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.process.wait(timeout=5)
-        self.process = None
-
-    def url_for(self, query: str) -> str:
-        return self.path + "?" + urllib.parse.urlencode({"query": query})
-
-    def wait_ready(self, query: str, expected, started: float, within: float = 120.0) -> float:
-        """Poll until the server answers `query` correctly; return seconds since `started`."""
-        accept = accept_for(query)
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: {self.log_file.read_text(errors='replace')[-2000:]}")
-            try:
-                status, body, _ = request(self.port, self.url_for(query), accept, timeout=30)
-                if status == 200 and (expected is None or normalise(body, accept) == expected):
-                    return time.perf_counter() - started
-            except OSError:
-                pass
-            time.sleep(0.01)  # polling readiness
-        raise RuntimeError(f"{self.name} gave no correct answer within {within} s")
-
-
-_local = threading.local()
-
-
-def request(port: int, path: str, accept: str, timeout: float = 30.0) -> tuple[int, bytes, float]:
-    """GET on a kept-alive loopback connection (one per thread and port)."""
-    conns = getattr(_local, "conns", None)
-    if conns is None:
-        conns = _local.conns = {}
-    for attempt in (1, 2):
-        conn = conns.get(port)
-        if conn is None:
-            conn = conns[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        try:
-            started = time.perf_counter()
-            conn.request("GET", path, headers={"Accept": accept, "Accept-Encoding": "identity"})
-            response = conn.getresponse()
-            body = response.read()
-            return response.status, body, time.perf_counter() - started
-        except (http.client.HTTPException, ConnectionError):
-            conn.close()
-            conns.pop(port, None)
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
-def close_connections() -> None:
-    for conn in getattr(_local, "conns", {}).values():
-        conn.close()
-    _local.conns = {}
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fronts  # noqa: E402
+import mixes  # noqa: E402
+from common import (  # noqa: E402
+    BENCH,
+    BIN,
+    CLIENTS,
+    JSON_RESULTS,
+    RESULTS,
+    ROOT,
+    MemorySampler,
+    Server,
+    accept_for,
+    bench_query,
+    close_connections,
+    competency_queries,
+    load,
+    log,
+    machine,
+    median,
+    normalise,
+    ours,
+    oxigraph_load,
+    oxigraph_server,
+    ratio,
+    rdflib_endpoint,
+    request,
+    startup,
+)
 
 # --- measurements -----------------------------------------------------------------------------
 
@@ -363,282 +166,7 @@ def in_process_worker(store_path: str, reps: int, max_rows: int) -> int:
     return 0
 
 
-WRK_SCRIPT = """
-local paths = { %s }
-local accepts = { %s }
-local i = 0
-request = function()
-  i = i + 1
-  local k = (i %% #paths) + 1
-  return wrk.format("GET", paths[k], { ["Accept"] = accepts[k] })
-end
-"""
-
-
-def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
-def load(server: Server, queries: dict[str, str], clients: int, duration: float, workdir: Path) -> dict:
-    """The query mix at `clients` concurrent connections for `duration` seconds."""
-    paths = [server.url_for(q) for q in queries.values()]
-    accepts = [accept_for(q) for q in queries.values()]
-    if shutil.which("wrk"):
-        script = workdir / "mix.lua"
-        script.write_text(
-            WRK_SCRIPT % (", ".join(json.dumps(p) for p in paths), ", ".join(json.dumps(a) for a in accepts))
-        )
-        threads = max(1, min(clients, 2))
-        done = subprocess.run(
-            [
-                "wrk",
-                "-t",
-                str(threads),
-                "-c",
-                str(clients),
-                "-d",
-                f"{max(1, round(duration))}s",
-                "--timeout",
-                "10s",
-                "--latency",
-                "-s",
-                str(script),
-                server.base,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=duration + 60,
-        )
-        text = done.stdout
-        if "Requests/sec" not in text:
-            raise RuntimeError(f"wrk failed on {server.name}: {done.stdout[-800:]} {done.stderr[-800:]}")
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-        total = int(re.search(r"(\d+) requests in", text).group(1))
-        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-        socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-        errors = (int(non2xx.group(1)) if non2xx else 0) + (
-            sum(map(int, socket_errors.groups())) if socket_errors else 0
-        )
-        dist = dict(re.findall(r"\n\s+(50|99)%\s+([\d.]+(?:us|ms|s|m))", text))
-        return {
-            "tool": "wrk",
-            "rps": round(rps, 1),
-            "requests": total,
-            "errors": errors,
-            "p50_ms": round(_ms(dist["50"]), 3) if "50" in dist else None,
-            "p99_ms": round(_ms(dist["99"]), 3) if "99" in dist else None,
-        }
-    return python_load(server, paths, accepts, clients, duration)
-
-
-def python_load(server: Server, paths, accepts, clients: int, duration: float) -> dict:
-    """Bounded fallback load generator: `clients` threads with kept-alive connections."""
-    stop_at = time.monotonic() + duration
-    results: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
-
-    def worker(k: int):
-        i = k
-        while time.monotonic() < stop_at:
-            i += 1
-            try:
-                status, _, seconds = request(server.port, paths[i % len(paths)], accepts[i % len(paths)], timeout=10)
-                results[k].append(seconds * 1000)
-                errors[k] += status != 200
-            except OSError:
-                errors[k] += 1
-        close_connections()
-
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
-    flat = [x for r in results for x in r]
-    return {
-        "tool": "python",
-        "rps": round(len(flat) / elapsed, 1),
-        "requests": len(flat),
-        "errors": sum(errors),
-        "p50_ms": pct(flat, 0.5),
-        "p99_ms": pct(flat, 0.99),
-    }
-
-
 # --- the servers ------------------------------------------------------------------------------
-
-
-def ours(name: str, build_dir: Path, workers: int = 2, threads: int = 4, env: dict | None = None) -> Server:
-    return Server(
-        name,
-        [
-            str(BIN / "python"),
-            "-m",
-            "karabakh_kg.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--build-dir",
-            str(build_dir),
-        ],
-        "/sparql",
-        env=dict(env or {}),
-    )
-
-
-def wsgi_variants(build_dir: Path) -> list[Server]:
-    env = {"KARABAKH_KG_BUILD_DIR": str(build_dir)}
-    out = [
-        ours("gunicorn sync x2", build_dir, 2, 1),
-        ours("gunicorn gthread 2x4", build_dir, 2, 4),
-        ours("gunicorn sync x4", build_dir, 4, 1),
-    ]
-    if (BIN / "waitress-serve").exists():
-        out.append(
-            Server(
-                "waitress 8 threads",
-                [
-                    str(BIN / "waitress-serve"),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "{port}",
-                    "--threads",
-                    "8",
-                    "--call",
-                    "karabakh_kg.web.app:create_app",
-                ],
-                "/sparql",
-                env=env,
-            )
-        )
-    if (BIN / "granian").exists():
-        out.append(
-            Server(
-                "granian x2",
-                [
-                    str(BIN / "granian"),
-                    "--interface",
-                    "wsgi",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "{port}",
-                    "--workers",
-                    "2",
-                    "--blocking-threads",
-                    "4",
-                    "--no-ws",
-                    "--factory",
-                    "karabakh_kg.web.app:create_app",
-                ],
-                "/sparql",
-                env=env,
-            )
-        )
-    return out
-
-
-def oxigraph_server(location: Path) -> Server:
-    return Server(
-        "oxigraph server",
-        [
-            str(BIN / "oxigraph"),
-            "serve-read-only",
-            "--location",
-            str(location),
-            "--bind",
-            "127.0.0.1:{port}",
-            "--union-default-graph",
-            "--timeout-s",
-            "10",
-        ],
-        "/query",
-    )  # our QUERY_TIMEOUT: same bound
-
-
-def rdflib_endpoint(dataset: Path) -> Server:
-    return Server(
-        "rdflib-endpoint",
-        [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", "{port}", str(dataset)],
-        "/",
-    )
-
-
-def oxigraph_load(dataset: Path, location: Path) -> float:
-    shutil.rmtree(location, ignore_errors=True)
-    started = time.perf_counter()
-    subprocess.run(
-        [str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(dataset)],
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - started
-
-
-# --- the run ----------------------------------------------------------------------------------
-
-
-def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    mem = next(
-        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
-    )
-    load_avg = os.getloadavg()
-    versions = {}
-    for module in ("pyoxigraph", "rdflib", "flask", "gunicorn", "waitress", "granian", "rdflib_endpoint", "owlrl"):
-        try:
-            versions[module] = __import__("importlib.metadata").metadata.version(module.replace("_", "-"))
-        except (ImportError, AttributeError):
-            from importlib.metadata import PackageNotFoundError, version
-
-            try:
-                versions[module] = version(module.replace("_", "-"))
-            except PackageNotFoundError:
-                pass
-    wrk = (
-        subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[:1]
-        if shutil.which("wrk")
-        else []
-    )
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gb": round(mem / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "os": platform.platform(),
-        "load_average_at_start": load_avg,
-        "versions": versions,
-        "wrk": wrk[0] if wrk else None,
-    }
-
-
-def startup(server_factory, query: str, expected, runs: int, workdir: Path) -> dict:
-    times = []
-    for _ in range(runs):
-        server = server_factory()
-        started = server.start(workdir)
-        try:
-            times.append(server.wait_ready(query, expected, started))
-        finally:
-            server.stop()
-    return {"runs": [round(t, 3) for t in times], "median_s": round(median(times), 3)}
 
 
 def run_article(args, workdir: Path, out: dict) -> None:
@@ -725,20 +253,6 @@ def run_article(args, workdir: Path, out: dict) -> None:
     for table in out["latency"].values():
         for v in table.values():
             v.pop("answer", None)
-
-    log("WSGI servers at 8 clients (and ours without its result cache)")
-    out["wsgi"] = {}
-    variants = wsgi_variants(ROOT / "build")
-    variants.append(ours("gunicorn gthread 2x4, cache off", ROOT / "build", env={"KARABAKH_KG_CACHE_ENTRIES": "0"}))
-    for server in variants:
-        started = server.start(workdir)
-        try:
-            server.wait_ready(probe, expected, started)
-            out["wsgi"][server.name] = load(server, queries, 8, args.duration, workdir)
-        except RuntimeError as err:
-            out["wsgi"][server.name] = {"error": str(err)[:500]}
-        finally:
-            server.stop()
 
 
 def _local_answer(store: ox.Store, query: str) -> bytes:
@@ -836,15 +350,6 @@ def owlrl_time(release: Path, workdir: Path, limit: float = 120.0) -> float | No
 # --- report -----------------------------------------------------------------------------------
 
 
-def ratio(a, b, b_floor=None) -> str:
-    """a/b; when b completed nothing, a lower bound from one request in the run (b_floor)."""
-    if a and b:
-        return f"{a / b:.2f}x"
-    if a and b_floor:
-        return f">{a / b_floor:.0f}x (none completed)"
-    return "n/a"
-
-
 def report(out: dict) -> str:
     lines = []
     add = lines.append
@@ -904,12 +409,10 @@ def report(out: dict) -> str:
             "answers equal to Oxigraph server's: "
             + "; ".join(f"{k}: {'all' if not v else 'differ on ' + ', '.join(v)}" for k, v in bad.items())
         )
-        add("\nWSGI servers (ours), 8 clients, req/s (p50/p99 ms, errors):")
-        for name, r in out["wsgi"].items():
-            add(
-                f"  {name:<34} "
-                + (f"{r['rps']:>8.0f} ({r['p50_ms']}/{r['p99_ms']}, {r['errors']})" if "rps" in r else r["error"])
-            )
+    if "mixes" in out:
+        add(mixes.report(out["mixes"]))
+    if "fronts" in out:
+        add("\n" + fronts.report(out["fronts"]))
     for size, e in out.get("scale", {}).items():
         if "error" in e:
             add(f"\nscale {size}: FAILED {e['error'][-300:]}")
@@ -940,6 +443,18 @@ def report(out: dict) -> str:
     return "\n".join(lines)
 
 
+def run_mixes(args, workdir: Path) -> dict:
+    """The serving-speed mixes against Oxigraph server, on the article graph (bench/mixes.py)."""
+    location = workdir / "oxigraph-mixes"
+    oxigraph_load(ROOT / "build" / "current" / "dataset.nq", location)
+    oxigraph = oxigraph_server(location)
+    oxigraph.wait_ready("ASK {}", None, oxigraph.start(workdir))
+    try:
+        return mixes.run(oxigraph, workdir, args.reps, args.duration)
+    finally:
+        oxigraph.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, scale at 10k only")
@@ -947,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=None, help="synthetic sizes, comma-separated (default 10000,100000,1000000)")
     parser.add_argument("--skip-article", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-mixes", action="store_true", help="no paired runs against Oxigraph server")
+    parser.add_argument("--skip-fronts", action="store_true", help="no comparison of HTTP fronts")
+    parser.add_argument("--reps", type=int, default=None, help="paired runs per mix (default 3, 1 with --quick)")
     parser.add_argument("--in-process-worker", nargs=3, metavar=("STORE", "REPS", "MAX_ROWS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.in_process_worker:
@@ -961,6 +479,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="karabakh-bench-") as tmp:
         workdir = Path(tmp)
+        args.reps = args.reps or (1 if args.quick else 3)
+        if not args.skip_mixes:
+            out["mixes"] = run_mixes(args, workdir)
+        if not args.skip_fronts:
+            out["fronts"] = fronts.compare(ROOT / "build", workdir, args.reps, args.duration)
         if not args.skip_article:
             run_article(args, workdir, out)
         if not args.skip_scale:

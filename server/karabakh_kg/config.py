@@ -44,8 +44,25 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("HOST", "127.0.0.1", str, "address `karabakh-kg serve` listens on"),
     Setting("PORT", 8080, int, "port `karabakh-kg serve` listens on"),
-    Setting("WORKERS", 2, int, "web worker processes started by `karabakh-kg serve` (gunicorn)"),
-    Setting("THREADS", 4, int, "threads per web worker (gunicorn gthread); each waiting request holds one"),
+    Setting(
+        "SERVER",
+        "granian",
+        str,
+        "HTTP front of `karabakh-kg serve`: `granian` (default, measured fastest, slow clients hold no thread) or `gunicorn` (gthread; sync with THREADS=1)",
+    ),
+    Setting("WORKERS", 2, int, "web worker processes started by `karabakh-kg serve`"),
+    Setting(
+        "THREADS",
+        4,
+        int,
+        "Python threads per web worker that run requests (granian blocking threads, gunicorn gthread)",
+    ),
+    Setting(
+        "CLIENT_TIMEOUT",
+        10.0,
+        float,
+        "seconds a client has to send a request's headers, and the longest a kept-alive connection may stay idle; then it is closed (granian: at most 60)",
+    ),
     Setting(
         "QUERY_PROCESSES",
         4,

@@ -236,8 +236,9 @@ def test_one_megabyte_query_is_refused_quickly(server, how):
     query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * (1 << 20)
     if how == "GET":
         reply = request(server.url, "GET", "/sparql?query=" + quote(query), timeout=30)
-        # gunicorn refuses a request line over 4 KB itself, before the app: a plain 4xx, no hang
-        assert reply.status in (400, 413, 414), reply.text[:300]
+        # the front refuses a request head over its buffer itself, before the app: a plain 4xx, no hang
+        # (granian: 431 over 408 KB; gunicorn: 414 over 4 KB); shorter ones get the app's 413
+        assert reply.status in (400, 413, 414, 431), reply.text[:300]
     elif how == "POST direct":
         reply = request(
             server.url, "POST", "/sparql", {"Content-Type": "application/sparql-query"}, query.encode(), timeout=30

@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import struct
 import tempfile
 import threading
 import time
@@ -26,6 +27,7 @@ from collections import deque
 
 from karabakh_kg.web import sandbox
 from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, QueryTimeout
+from karabakh_kg.web.results import Rendered
 
 log = logging.getLogger("karabakh_kg.web.query_pool")
 
@@ -86,7 +88,7 @@ def _serve(conn, engine: Engine, limits: sandbox.Limits, stderr_fd: int) -> None
         except Exception as err:  # noqa: BLE001 - never let a child die silently: report and carry on
             reply = ("engine", f"{type(err).__name__}: {err}")
         try:
-            conn.send(reply)
+            conn.send_bytes(_encode_reply(*reply))
         except (OSError, ValueError):
             return
 
@@ -127,6 +129,28 @@ def check_answer(rendered, job: Job, limits: sandbox.Limits):
             "select fewer or shorter values; the whole dataset is under /dumps/."
         )
     return rendered
+
+
+# --- the answer on the pipe: one frame of bytes, not a pickle ------------------------------------
+# A small fixed header (status, rows, truncated) then the answer's bytes as the engine wrote them,
+# or an error message in UTF-8: no pickling of the answer, one copy on each side.
+_REPLY = struct.Struct("!cQ?")
+_STATUS = {"ok": b"o", "query": b"q", "engine": b"e", "memory": b"m", "network": b"n"}
+_STATUS_NAME = {code: name for name, code in _STATUS.items()}
+
+
+def _encode_reply(status: str, payload) -> bytes:
+    if status == "ok":
+        return _REPLY.pack(b"o", payload.rows, payload.truncated) + payload.body
+    return _REPLY.pack(_STATUS[status], 0, False) + (payload or "").encode("utf-8", "replace")
+
+
+def _decode_reply(frame: bytes) -> tuple[str, object]:
+    code, rows, truncated = _REPLY.unpack_from(frame)
+    body = frame[_REPLY.size :]
+    if code == b"o":
+        return "ok", Rendered(body, rows, truncated)
+    return _STATUS_NAME[code], body.decode("utf-8")
 
 
 class StartTimeout(EngineError):
@@ -298,7 +322,7 @@ class QueryPool:
                 self._discard(worker)
                 self._replace_soon()
                 raise QueryTimeout(f"the query ran longer than {job.timeout:g} s and was stopped")
-            status, payload = worker.conn.recv()
+            status, payload = _decode_reply(worker.conn.recv_bytes())
         except (EOFError, OSError) as err:
             last_words = worker.last_words()
             self._discard(worker)  # joins the dead child, so its exit code is known

@@ -141,6 +141,64 @@ def solutions(variables: list[str], rows: Iterable, fmt: str, limit: int) -> Ren
     return Rendered(body, len(taken), truncated)
 
 
+# Formats that pyoxigraph writes byte for byte as `solutions` does (a test compares them); its
+# TSV abbreviates numbers (`1971`) and its XML has no line breaks, so those stay with `solutions`.
+NATIVE_RESULTS = {"json": ox.QueryResultsFormat.JSON}
+
+
+class _Enough(Exception):
+    """Raised into pyoxigraph's writer to stop it once the row limit is passed."""
+
+
+class _RowSink:
+    """A file-like sink for pyoxigraph's TSV writer: keeps the bytes, counts the lines, and stops
+    the writer one row past `limit` (so a huge answer is never written whole)."""
+
+    def __init__(self, limit: int):
+        self.parts: list[bytes] = []
+        self.lines = 0
+        self.stop_at = limit + 2  # the header line, `limit` rows, one more to know it was cut
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        self.lines += data.count(b"\n")
+        if self.lines >= self.stop_at:
+            raise _Enough
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def native_solutions(result: ox.QuerySolutions, fmt: str, limit: int) -> Rendered | None:
+    """Write SELECT results with pyoxigraph's own writers (Rust: about twice as fast as `solutions`
+    on large answers), still cut at `limit` rows; None when `fmt` is not one of NATIVE_RESULTS.
+
+    TSV is written first because it has exactly one line per row (N-Triples syntax escapes line
+    breaks), so the rows are counted and cut on bytes; it is then read back and written in `fmt`.
+    """
+    if fmt not in NATIVE_RESULTS:
+        return None
+    sink = _RowSink(limit)
+    try:
+        result.serialize(sink, format=ox.QueryResultsFormat.TSV)
+    except _Enough:
+        pass
+    except OSError as err:  # pyoxigraph wraps what the sink raised
+        if not isinstance(err.__cause__, _Enough) and "_Enough" not in repr(err):
+            raise
+    data = b"".join(sink.parts)
+    rows = data.count(b"\n") - 1
+    truncated = rows > limit
+    if truncated:
+        end = -1
+        for _ in range(limit + 1):
+            end = data.index(b"\n", end + 1)
+        data, rows = data[: end + 1], limit
+    body = ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV).serialize(format=NATIVE_RESULTS[fmt])
+    return Rendered(body, rows, truncated)
+
+
 def boolean(value: bool, fmt: str) -> Rendered:
     """Write an ASK answer."""
     word = "true" if value else "false"

@@ -1,4 +1,8 @@
-"""The HTTP front: the app on gunicorn (never Flask's development server).
+"""The HTTP front: the app on granian (default) or gunicorn, never Flask's development server.
+
+granian was chosen by measurement (docs/benchmarks.md, "HTTP fronts"): it is the fastest front
+measured here and the only one that both keeps slow clients off the Python threads and closes
+them after `CLIENT_TIMEOUT`, while replacing a killed worker and reloading on SIGHUP.
 
 The build is checked before any worker starts, so a missing or corrupt build stops the command
 with a clear message (exit code 2) instead of workers failing one by one.
@@ -11,11 +15,15 @@ import logging
 import multiprocessing
 import os
 import shutil
+import socket
 import tempfile
+import time
 from pathlib import Path
 
 from karabakh_kg import releases
 from karabakh_kg.web import sandbox
+
+log = logging.getLogger("karabakh_kg.serve")
 
 
 def verify_release(settings: dict) -> releases.Release:
@@ -81,60 +89,181 @@ def _try_open(engine, limits, conn) -> None:
 
 
 def serve(settings: dict, release: releases.Release, overrides: dict) -> None:
-    """Run gunicorn with the app on `release` until it is stopped; SIGHUP re-checks and reloads."""
+    """Serve `release` on the configured front until stopped; SIGHUP re-checks `current` and reloads.
+
+    The workers open the release pinned in a private folder, never `current` directly: a worker
+    restarted after a crash serves the same release as its siblings even if a new build has landed.
+    """
+    pin_dir = Path(tempfile.mkdtemp(prefix="karabakh-kg-serve-"))
+    pinned = Pinned(pin_dir / "current", settings, release)
+    master = os.getpid()
+    atexit.register(lambda: os.getpid() == master and shutil.rmtree(pin_dir, ignore_errors=True))
+    _preload_modules()
+    front = settings["SERVER"]
+    if front == "granian":
+        _serve_granian(settings, pinned, {**overrides, "BUILD_DIR": str(pin_dir)})
+    elif front == "gunicorn":
+        _serve_gunicorn(settings, pinned, {**overrides, "BUILD_DIR": str(pin_dir)})
+    else:
+        raise ValueError(f"KARABAKH_KG_SERVER={front!r}: use granian or gunicorn")
+
+
+class Pinned:
+    """The release the workers serve: a symlink moved only after the new build passed its checks."""
+
+    def __init__(self, link: Path, settings: dict, release: releases.Release):
+        self.link, self.settings, self.release = link, settings, release
+        self.update()
+
+    def update(self) -> None:
+        """At start and on SIGHUP: check `current` and pin it. A broken build is refused with a log
+        line and the last good release stays served (workers failing to boot on it could make the
+        front halt the whole server)."""
+        if self.link.exists():
+            try:
+                self.release = verify_release(self.settings)
+            except (releases.ReleaseError, ValueError) as err:
+                log.error("reload refused, still serving %s: %s", self.release.version, err)
+                return
+        staged = self.link.parent / ".current-new"
+        if staged.is_symlink():
+            staged.unlink()
+        os.symlink(self.release.path.resolve(), staged)
+        os.replace(staged, self.link)
+
+
+def load_app(settings: dict):
+    """In each web worker: the app on the pinned release, with one query process started.
+
+    Never raises: a worker that cannot create the app serves 503s and says why in the log, so a
+    front that stops after repeated boot failures is never brought down by a bad release.
+    """
+    from karabakh_kg.web.app import create_app
+
+    try:
+        app = create_app(settings)
+    except Exception as err:  # noqa: BLE001 - any failure becomes a logged 503, never a dead server
+        log.error("this worker cannot serve (answering 503): %s", err)
+        return _unavailable
+    try:  # one query process ready before the first request, not started by it
+        app.extensions["karabakh_kg"].runner.warm(timeout=10, count=1)
+    except Exception as err:  # noqa: BLE001 - the first query will try again
+        log.warning("could not start a query process: %s", err)
+    return app
+
+
+def _unavailable(environ, start_response):
+    body = b"The server cannot open its dataset; the operator has been told in the log. Try again later.\n"
+    start_response(
+        "503 Service Unavailable",
+        [("Content-Type", "text/plain"), ("Content-Length", str(len(body))), ("Retry-After", "5")],
+    )
+    return [body]
+
+
+def _shared_socket_granian():
+    """granian with one listening socket, bound by the master and inherited by every worker.
+
+    On Linux granian otherwise binds one SO_REUSEPORT socket per worker: the kernel then hands a
+    fixed share of new connections to each worker, so connections queued on a worker that is
+    killed are reset, and a worker busy with runaway queries still gets its share. One shared
+    queue loses nothing when a worker dies and lets idle workers take the load. It also lets
+    `--port 0` bind once and log the port really bound.
+    """
+    from granian import Granian
+    from granian.net import SocketSpec
+
+    class SharedSocketGranian(Granian):
+        last_respawn: dict[int, float] = {}
+
+        def _init_shared_socket(self):  # granian's own path on platforms without SO_REUSEPORT
+            self._ssp = None
+            self._shd = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
+            self._sfd = self._shd.get_fd()
+            self._sso = socket.socket(fileno=self._sfd)
+            self._sso.set_inheritable(True)
+            self.bind_port = self._sso.getsockname()[1]
+
+        def _respawn_workers(self, workers, spawn_target, target_loader, delay: float = 0):
+            """Replace dead workers however often they die (granian stops the whole server when a
+            worker dies twice within 5.5 s); one dying again and again is retried once a second."""
+            if any(time.monotonic() - self.last_respawn.get(i, -60.0) < 5.5 for i in workers):
+                time.sleep(1.0)
+            super()._respawn_workers(workers, spawn_target, target_loader, delay)
+            self.last_respawn.update(dict.fromkeys(workers, time.monotonic()))
+            self.respawned_wrks.clear()
+
+        def _reload(self, spawn_target, target_loader):
+            """SIGHUP: start every new worker, then stop every old one at once, as gunicorn does. The
+            old ones stop accepting and finish what they serve; new connections wait in the shared
+            queue until a new worker takes them, so no client sees an old answer after a new one."""
+            log.info("SIGHUP: replacing the workers")
+            self.reload_signal = False
+            self.respawned_wrks.clear()
+            self.main_loop_interrupt.clear()
+            self._call_hooks(self.hooks_reload)
+            old, self.wrks = self.wrks, []
+            self._spawn_workers(spawn_target, target_loader)
+            for worker in old:
+                worker.terminate()
+            for worker in old:
+                worker.join(self.workers_kill_timeout)
+                if worker.is_alive():
+                    worker.kill()
+                    worker.join()
+
+    return SharedSocketGranian
+
+
+def _serve_granian(settings: dict, pinned: Pinned, app_settings: dict) -> None:
+    """granian: Rust (tokio/hyper) reads and writes every connection, so slow or idle clients hold no
+    Python thread; WSGI calls run on BLOCKING threads per worker; a dead worker is respawned."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+
+    server = _shared_socket_granian()(
+        "karabakh_kg",  # not imported by name: the loader below builds the app
+        address=settings["HOST"],
+        port=settings["PORT"],
+        interface=Interfaces.WSGI,
+        http=HTTPModes.http1,
+        workers=max(1, settings["WORKERS"]),
+        blocking_threads=max(1, settings["THREADS"]),
+        http1_settings=HTTP1Settings(header_read_timeout=min(60_000, max(1, int(settings["CLIENT_TIMEOUT"] * 1000)))),
+        respawn_failed_workers=True,
+        workers_kill_timeout=int(settings["QUERY_TIMEOUT"]) + 5,
+        log_access=False,
+    )
+    server.on_reload(pinned.update)
+    server.serve(target_loader=lambda: load_app(app_settings), wrap_loader=False)
+
+
+def _serve_gunicorn(settings: dict, pinned: Pinned, app_settings: dict) -> None:
+    """gunicorn, kept for comparison (`KARABAKH_KG_SERVER=gunicorn`): gthread reads each request in
+    a worker thread, so THREADS slow clients per worker stall it (docs/deployment.md)."""
     from gunicorn.app.base import BaseApplication
 
-    host, port, workers, threads = settings["HOST"], settings["PORT"], settings["WORKERS"], settings["THREADS"]
+    threads = max(1, settings["THREADS"])
 
     class Application(BaseApplication):
         def load_config(self):
-            self.cfg.set("bind", [f"{host}:{port}"])
-            self.cfg.set("workers", max(1, workers))
-            self.cfg.set("threads", max(1, threads))
+            self.cfg.set("bind", [f"{settings['HOST']}:{settings['PORT']}"])
+            self.cfg.set("workers", max(1, settings["WORKERS"]))
+            self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
             self.cfg.set("timeout", int(settings["QUERY_TIMEOUT"]) + 30)
             self.cfg.set("graceful_timeout", 5)
-            self.cfg.set("keepalive", 5)
+            self.cfg.set("keepalive", min(5, settings["CLIENT_TIMEOUT"]))
             self.cfg.set("accesslog", None)
             self.cfg.set("errorlog", "-")
             self.cfg.set("proc_name", "karabakh-kg")
             self.cfg.set("control_socket_disable", True)
-            self.pin()
 
-        def pin(self) -> None:
-            """At start and on SIGHUP: check `current` and pin the workers to that release. A broken
-            build is refused with a log line and the last good release stays served (workers that
-            failed to boot on it would make gunicorn halt the whole server)."""
-            nonlocal release
-            if pinned.exists():
-                try:
-                    release = verify_release(settings)
-                except (releases.ReleaseError, ValueError) as err:
-                    logging.getLogger("karabakh_kg.serve").error(
-                        "reload refused, still serving %s: %s", release.version, err
-                    )
-                    return
-            link = pinned.parent / ".current-new"
-            if link.is_symlink():
-                link.unlink()
-            os.symlink(release.path.resolve(), link)
-            os.replace(link, pinned)
+        def reload(self):  # SIGHUP: pin the new release first, then let gunicorn replace the workers
+            pinned.update()
+            super().reload()
 
         def load(self):
-            from karabakh_kg.web.app import create_app
+            return load_app(app_settings)
 
-            app = create_app({**overrides, "BUILD_DIR": str(pinned.parent)})
-            try:  # one query process ready before the first request, not started by it
-                app.extensions["karabakh_kg"].runner.warm(timeout=10, count=1)
-            except Exception as err:  # noqa: BLE001 - the first query will try again
-                logging.getLogger("karabakh_kg.serve").warning("could not start a query process: %s", err)
-            return app
-
-    # The workers open the release pinned here, never `current` directly: a worker restarted after
-    # a crash serves the same release as its siblings even if a new build has landed meanwhile.
-    pin_dir = Path(tempfile.mkdtemp(prefix="karabakh-kg-serve-"))
-    pinned = pin_dir / "current"
-    master = os.getpid()
-    atexit.register(lambda: os.getpid() == master and shutil.rmtree(pin_dir, ignore_errors=True))
-    _preload_modules()
     Application().run()

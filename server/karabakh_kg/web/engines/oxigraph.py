@@ -29,6 +29,9 @@ def render(result, job: Job, base: str) -> results.Rendered:
     if isinstance(result, ox.QueryBoolean):
         return results.boolean(bool(result), job.format)
     if isinstance(result, ox.QuerySolutions):
+        native = results.native_solutions(result, job.format, job.max_rows)
+        if native is not None:
+            return native
         variables = [v.value for v in result.variables]
         return results.solutions(variables, result, job.format, job.max_rows)
     return results.triples(result, job.format, job.max_rows, prefixes(base))
