@@ -66,10 +66,10 @@ def parse_endpoint(spec: str) -> urllib.parse.SplitResult:
     return parts
 
 
-def dataset_clauses(query: str) -> tuple[list[str], list[str]]:
-    """The IRIs of the query's FROM and FROM NAMED clauses (prefixed names and BASE resolved)."""
+def dataset_clauses(query: str, base: str = "") -> tuple[list[str], list[str]]:
+    """The IRIs of the query's FROM and FROM NAMED clauses (prefixed names and BASE resolved;
+    relative IRIs against `base` when the query declares none)."""
     names: dict[str, str] = {}
-    base = ""
     defaults: list[str] = []
     named: list[str] = []
     tokens = [(m.lastgroup, m.group()) for m in safety._tokens(query) if m.lastgroup not in ("ws", "comment")]
@@ -149,7 +149,7 @@ class RemoteEngine(Engine):
         if job.default_graphs or job.named_graphs:
             defaults, named = list(job.default_graphs), list(job.named_graphs)
         elif job.has_dataset_clause:
-            defaults, named = dataset_clauses(job.query)
+            defaults, named = dataset_clauses(job.query, self.query_base)
         else:
             return list(self.graphs), list(self.graphs)
         known = set(self.graphs)
@@ -165,7 +165,9 @@ class RemoteEngine(Engine):
         if info.form is None:
             raise QueryError("Not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).")
         defaults, named = self.dataset(job)
-        fields = [("query", job.query)]
+        # The store resolves relative IRIs as the embedded engines do: against this endpoint's URL
+        # (a BASE on the query's first line, so line numbers in the store's messages stay right).
+        fields = [("query", f"BASE <{self.query_base}> {job.query}")]
         fields += [("default-graph-uri", g) for g in defaults]
         fields += [("named-graph-uri", g) for g in named]
         body = urllib.parse.urlencode(fields).encode("utf-8")
