@@ -24,10 +24,13 @@ from karabakh_kg.web.query_pool import InlineRunner, QueryPool
 BLUEPRINTS = (
     "karabakh_kg.web.views.health:bp",
     "karabakh_kg.web.views.sparql:bp",
+    "karabakh_kg.web.views.graph_store:bp",
     "karabakh_kg.web.views.queries:bp",
     "karabakh_kg.web.views.linked_data:bp",
     "karabakh_kg.web.views.pages:bp",
 )
+# A plain dataset (`serve --dataset`) gets the SPARQL routes, the Graph Store read side and /health only.
+DATASET_BLUEPRINTS = BLUEPRINTS[:3]
 
 access_log = logging.getLogger("karabakh_kg.access")
 
@@ -72,7 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         base=settings["PUBLIC_BASE"] or release.manifest["base"],
     )
     app.extensions["karabakh_kg"] = state
-    for spec in BLUEPRINTS:
+    for spec in DATASET_BLUEPRINTS if release.plain else BLUEPRINTS:
         module_name, _, attr = spec.partition(":")
         app.register_blueprint(getattr(importlib.import_module(module_name), attr))
     _install_hooks(app)
