@@ -31,7 +31,7 @@ from karabakh_kg.build import release_writer
 from karabakh_kg.namespaces import DEFAULT_BASE
 from karabakh_kg.web.app import create_app
 
-pytest_plugins = ["ld_support"]  # the linked-data fixtures, declared once for every module
+pytest_plugins = ["ld_support", "virtuoso_support"]  # fixtures declared once for every module
 
 DATA = Path(__file__).parent / "data"
 ENDPOINT_TRIG = DATA / "endpoint.trig"

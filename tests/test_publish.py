@@ -217,6 +217,12 @@ class _DigestStore(http.server.BaseHTTPRequestHandler):
 
     accepted: list = []
 
+    def do_HEAD(self):
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Digest realm="SPARQL", nonce="n0nce", opaque="op", qop="auth"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_PUT(self):
         self.rfile.read(int(self.headers["Content-Length"]))
         auth = self.headers.get("Authorization", "")

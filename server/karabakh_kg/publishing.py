@@ -143,11 +143,34 @@ def _put(target: urllib.parse.SplitResult, request_path: str, path: Path, header
     conn = cls(target.hostname, target.port, timeout=timeout)
     try:
         with path.open("rb") as body:
-            conn.request("PUT", request_path, body=body, headers=headers)
+            try:
+                conn.request("PUT", request_path, body=body, headers=headers)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the store answered early (e.g. 401) and closed: its answer is still there to read
             response = conn.getresponse()
             return response, response.read(4096).decode("utf-8", "replace").strip()
     finally:
         conn.close()
+
+
+def authorization(target: urllib.parse.SplitResult, request_path: str, auth: tuple[str, str], timeout: float) -> str:
+    """The Authorization header for a PUT: Digest when the store's challenge asks for it, else Basic.
+
+    The challenge comes from a HEAD of the same URL (no body sent twice); Virtuoso answers a Basic
+    attempt with a bare 401, so the scheme must be known before the PUT.
+    """
+    cls = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+    conn = cls(target.hostname, target.port, timeout=timeout)
+    try:
+        conn.request("HEAD", request_path, headers={"User-Agent": "karabakh-kg publish"})
+        response = conn.getresponse()
+        response.read()
+        challenge = response.headers.get("WWW-Authenticate", "")
+    finally:
+        conn.close()
+    if response.status == 401 and challenge.lower().startswith("digest "):
+        return digest_authorization(auth, challenge, "PUT", request_path)
+    return "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
 
 
 def put_graph(
@@ -162,15 +185,10 @@ def put_graph(
         "Content-Length": str(path.stat().st_size),
         "User-Agent": "karabakh-kg publish",
     }
-    if auth:
-        token = f"{auth[0]}:{auth[1]}"
-        headers["Authorization"] = "Basic " + base64.b64encode(token.encode("utf-8")).decode("ascii")
     try:
+        if auth:
+            headers["Authorization"] = authorization(target, request_path, auth, timeout)
         response, text = _put(target, request_path, path, headers, timeout)
-        challenge = response.headers.get("WWW-Authenticate", "")
-        if response.status == 401 and auth and challenge.lower().startswith("digest"):
-            headers["Authorization"] = digest_authorization(auth, challenge, "PUT", request_path)
-            response, text = _put(target, request_path, path, headers, timeout)
     except TimeoutError:
         raise PublishError(2, f"{safe(target)}: no answer within {timeout:g} s while sending <{graph}>") from None
     except OSError as err:

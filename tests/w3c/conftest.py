@@ -4,7 +4,7 @@ The fixtures (the query-evaluation data files, the protocol suite's data1..3 und
 kasei.us IRIs, the graphs the graph-store tests read) are written once as one N-Quads file and
 served with `karabakh-kg serve --dataset`; each test picks its dataset with `default-graph-uri` /
 `named-graph-uri`. The `sparql:URL` engine runs in front of an Oxigraph server loaded with the
-same file. An in-process pyoxigraph store over the same file is the reference.
+same file, and (for the protocol suite, when installed) in front of Virtuoso filled by `publish`. An in-process pyoxigraph store over the same file is the reference.
 """
 
 from __future__ import annotations
@@ -146,6 +146,18 @@ def w3c_oxigraph_store(w3c_dataset, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def w3c_virtuoso(virtuoso, w3c_dataset, tmp_path_factory):
+    """The throwaway Virtuoso, given the fixtures by `karabakh-kg publish` (Graph Store protocol)."""
+    from karabakh_kg import publishing
+    from karabakh_kg.build import dataset_release
+    from virtuoso_support import CREDENTIALS
+
+    release = dataset_release.write([w3c_dataset], tmp_path_factory.mktemp("w3c-virtuoso"), "http://127.0.0.1/")
+    publishing.publish(release, publishing.store_url(virtuoso.graph_store), 120, auth=CREDENTIALS)
+    return virtuoso
+
+
+@pytest.fixture(scope="session")
 def w3c_servers(w3c_dataset, tmp_path_factory, request):
     """Started on first use, one per engine, stopped at the end of the session."""
     started: dict[str, Served] = {}
@@ -156,6 +168,8 @@ def w3c_servers(w3c_dataset, tmp_path_factory, request):
             if engine == "remote":
                 store = request.getfixturevalue("w3c_oxigraph_store")
                 spec = f"sparql:{store.url}/query"
+            elif engine == "virtuoso":
+                spec = f"sparql:{request.getfixturevalue('w3c_virtuoso').sparql}"
             log = tmp_path_factory.mktemp(f"w3c-{engine}") / "server.log"
             started[engine] = serve_dataset([w3c_dataset], log, spec)
         return started[engine]

@@ -49,7 +49,7 @@ def test_the_suite_is_read_whole():
     assert len(CASES) == 34 and len(QUERY_CASES) == 27 and len(UPDATE_CASES) == 7
 
 
-@pytest.mark.parametrize("engine", ["oxigraph", "rdflib", "remote"])
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib", "remote", "virtuoso"])
 @pytest.mark.parametrize("case", QUERY_CASES, ids=[c[0] for c in QUERY_CASES])
 def test_protocol_query_side(case, engine, w3c_servers):
     test_id, requests, _ = case
