@@ -70,24 +70,17 @@ def answer(client, path: str, **params):
     return response
 
 
-def test_publish_sends_every_graph_with_credentials_from_the_environment(virtuoso, kg_build):
-    environ = {**os.environ, publishing.USER_ENV: CREDENTIALS[0], publishing.PASSWORD_ENV: CREDENTIALS[1]}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "karabakh_kg.cli",
-            "publish",
-            "--to",
-            virtuoso.graph_store,
-            "--build-dir",
-            str(kg_build),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=environ,
+def publish_command(virtuoso, kg_build, user: str, password: str) -> subprocess.CompletedProcess:
+    """`karabakh-kg publish` to the Virtuoso, the credentials given in the environment only."""
+    environ = {**os.environ, publishing.USER_ENV: user, publishing.PASSWORD_ENV: password}
+    command = [sys.executable, "-m", "karabakh_kg.cli", "publish", "--to", virtuoso.graph_store]
+    return subprocess.run(
+        [*command, "--build-dir", str(kg_build)], capture_output=True, text=True, timeout=300, env=environ
     )
+
+
+def test_publish_sends_every_graph_with_credentials_from_the_environment(virtuoso, kg_build):
+    done = publish_command(virtuoso, kg_build, *CREDENTIALS)
     assert done.returncode == 0, done.stderr
     assert CREDENTIALS[1] not in done.stderr + done.stdout
     release = releases.open_current(kg_build)
@@ -100,23 +93,7 @@ def test_publish_sends_every_graph_with_credentials_from_the_environment(virtuos
 
 
 def test_wrong_credentials_are_a_clear_exit_2(virtuoso, kg_build):
-    environ = {**os.environ, publishing.USER_ENV: "dba", publishing.PASSWORD_ENV: "not-the-password"}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "karabakh_kg.cli",
-            "publish",
-            "--to",
-            virtuoso.graph_store,
-            "--build-dir",
-            str(kg_build),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=environ,
-    )
+    done = publish_command(virtuoso, kg_build, "dba", "not-the-password")
     assert done.returncode == 2 and "401" in done.stderr and "KARABAKH_KG_STORE_USER" in done.stderr
     assert "not-the-password" not in done.stderr
 
@@ -151,6 +128,33 @@ def test_every_competency_query_answers_as_the_embedded_engine(fronts, query):
         )
     else:
         assert same_terms, f"{query.name}: the same values, spelled differently\n{difference(theirs, mine)}"
+
+
+def test_event_roles_goes_wrong_once_the_store_holds_other_graphs(virtuoso_factory, kg_build, fronts, tmp_path):
+    """A wrong answer that depends on what else the store holds (rdfs:subClassOf* inside GRAPH): with
+    the W3C fixture graphs beside the build, Virtuoso answers event-roles with no row at all. Detected
+    and documented (docs/conformance.md); the comparison above runs on a store holding the build only."""
+    import pyoxigraph as ox
+
+    from karabakh_kg.build import dataset_release
+    from w3c.conftest import fixture_quads
+
+    crowded = virtuoso_factory("crowded")
+    fixtures = tmp_path / "fixtures.nq"
+    fixtures.write_bytes(ox.serialize(fixture_quads(), format=ox.RdfFormat.N_QUADS))
+    for release in (
+        dataset_release.write([fixtures], tmp_path / "w3c", "http://127.0.0.1/"),
+        releases.open_current(kg_build),
+    ):
+        publishing.publish(release, publishing.store_url(crowded.graph_store), 120, auth=CREDENTIALS)
+    app = create_app({"BUILD_DIR": str(kg_build), "ENGINE": f"sparql:{crowded.sparql}"})
+    try:
+        there = answer(app.test_client(), "/queries/event-roles")
+    finally:
+        app.extensions["karabakh_kg"].runner.close()
+    here = answer(fronts[0], "/queries/event-roles")
+    assert len(compare.parse(here.data, "srj").rows) == 57
+    assert there.status_code == 200 and compare.parse(there.data, "srj").rows == []
 
 
 def test_ask_answers_are_booleans(fronts):

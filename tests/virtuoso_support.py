@@ -1,6 +1,7 @@
 """A throwaway Virtuoso (Debian `virtuoso-opensource`) on 127.0.0.1 for the tests, when installed.
 
-`virtuoso` (session fixture): a fresh database in a temporary folder, SQL and HTTP ports picked
+`virtuoso` (session fixture, the store for the project's build; `virtuoso_factory(name)` starts
+others): a fresh database in a temporary folder, SQL and HTTP ports picked
 free, `ResultSetMaxRows` set low (`MAX_ROWS`) so that the front's detection of Virtuoso's silently
 partial answers is exercised; the default `dba` account of a fresh database publishes. Skipped
 when `virtuoso-t` is not installed (`make test` installs it as root).
@@ -105,9 +106,23 @@ def start_virtuoso(folder: Path, ready_within: float = 90.0) -> Virtuoso:
 
 
 @pytest.fixture(scope="session")
-def virtuoso(tmp_path_factory):
+def virtuoso_factory(tmp_path_factory):
+    """`get(name)`: a throwaway Virtuoso of its own per name (what one holds never sways another)."""
     if not VIRTUOSO:
         pytest.skip("Debian virtuoso-opensource is not installed (make test installs it as root)")
-    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso") / "db")
-    yield server
-    server.stop()
+    started: dict[str, Virtuoso] = {}
+
+    def get(name: str) -> Virtuoso:
+        if name not in started:
+            started[name] = start_virtuoso(tmp_path_factory.mktemp(f"virtuoso-{name}") / "db")
+        return started[name]
+
+    yield get
+    for server in started.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(virtuoso_factory):
+    """The Virtuoso that holds the project's build only."""
+    return virtuoso_factory("kg")

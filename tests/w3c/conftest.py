@@ -16,12 +16,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+from conftest import LiveServer  # the root conftest's handle on a server process
 from w3c import w3c_suite as suite
 
 ENGINES = ("oxigraph", "rdflib", "remote")
@@ -59,22 +59,6 @@ def reference(w3c_dataset) -> ox.Store:
     return store
 
 
-@dataclass
-class Served:
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-
-
 def serve_dataset(
     files: list[Path],
     log: Path,
@@ -82,7 +66,7 @@ def serve_dataset(
     extra: tuple = (),
     env: dict | None = None,
     ready_within: float = 60.0,
-) -> Served:
+) -> LiveServer:
     """`karabakh-kg serve --dataset FILES` on a free port, ready once /health answers."""
     environ = {**os.environ, **(env or {})}
     command = [
@@ -106,7 +90,7 @@ def serve_dataset(
     ]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=environ)
-    served = Served("", process, log)
+    served = LiveServer("", process, log)
     deadline = time.monotonic() + ready_within
     while time.monotonic() < deadline:
         text = log.read_text(errors="replace")
@@ -146,12 +130,13 @@ def w3c_oxigraph_store(w3c_dataset, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def w3c_virtuoso(virtuoso, w3c_dataset, tmp_path_factory):
+def w3c_virtuoso(virtuoso_factory, w3c_dataset, tmp_path_factory):
     """The throwaway Virtuoso, given the fixtures by `karabakh-kg publish` (Graph Store protocol)."""
     from karabakh_kg import publishing
     from karabakh_kg.build import dataset_release
     from virtuoso_support import CREDENTIALS
 
+    virtuoso = virtuoso_factory("w3c")
     release = dataset_release.write([w3c_dataset], tmp_path_factory.mktemp("w3c-virtuoso"), "http://127.0.0.1/")
     publishing.publish(release, publishing.store_url(virtuoso.graph_store), 120, auth=CREDENTIALS)
     return virtuoso
@@ -160,9 +145,9 @@ def w3c_virtuoso(virtuoso, w3c_dataset, tmp_path_factory):
 @pytest.fixture(scope="session")
 def w3c_servers(w3c_dataset, tmp_path_factory, request):
     """Started on first use, one per engine, stopped at the end of the session."""
-    started: dict[str, Served] = {}
+    started: dict[str, LiveServer] = {}
 
-    def get(engine: str) -> Served:
+    def get(engine: str) -> LiveServer:
         if engine not in started:
             spec = engine
             if engine == "remote":
