@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-APT_PACKAGES := default-jre-headless libapache-jena-java chromium graphviz
+APT_PACKAGES := default-jre-headless libapache-jena-java chromium graphviz virtuoso-opensource
 
 .PHONY: setup system-deps build serve test test-fast lint bench lock check clean diagram screenshots
 
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
-## Debian packages the real-client tests use (Jena, HermiT's Java, Chromium, Graphviz); best effort, root only.
+## Debian packages the real-client tests use (Jena, HermiT's Java, Chromium, Graphviz, Virtuoso as a remote store); best effort, root only.
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -19,6 +19,7 @@ DATASET = "dataset.nq"
 STORE = "store"
 DUMPS = "dumps"
 REQUIRED = (MANIFEST, DATASET)
+PLAIN = "dataset"  # manifest "kind" of a release made from a user's own files (`serve --dataset`)
 
 
 class ReleaseError(Exception):
@@ -35,6 +36,11 @@ class Release:
     @property
     def version(self) -> str:
         return self.manifest["version"]
+
+    @property
+    def plain(self) -> bool:
+        """A plain dataset: the user's files as they are, no ontology, no linked-data pages."""
+        return self.manifest.get("kind") == PLAIN
 
     @property
     def dataset(self) -> Path:

@@ -342,10 +342,18 @@ def test_ontology_diagram_embedded_when_the_build_drew_one(ld_client, published)
         assert not images and svg.status_code == 404
 
 
-def test_graph_iris_redirect_to_the_dataset_description(ld_client, published):
+def test_graph_iris_redirect_browsers_to_the_dataset_description(ld_client, published):
     for name in published.release.manifest["graphs"]:
+        for accept in ("text/html", "*/*", None):
+            response = ld_client.get(f"/graph/{name}", headers={"Accept": accept} if accept else {})
+            assert response.status_code == 303 and response.headers["Location"].endswith("/.well-known/void")
+
+
+def test_graph_iris_give_rdf_clients_the_graph_itself(ld_client, published):
+    for name, info in published.release.manifest["graphs"].items():
         response = ld_client.get(f"/graph/{name}", headers={"Accept": "text/turtle"})
-        assert response.status_code == 303 and response.headers["Location"].endswith("/.well-known/void")
+        assert response.status_code == 200 and response.mimetype == "text/turtle"
+        assert len(rdflib.Graph().parse(data=response.get_data(), format="turtle")) == info["triples"]
 
 
 # --- resource pages -----------------------------------------------------------------------------

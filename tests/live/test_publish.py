@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import subprocess
 import threading
+import urllib.request
 from argparse import Namespace
 from pathlib import Path
 
@@ -107,11 +109,13 @@ class _Refuser(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_refused_data_is_exit_1_with_the_store_message_and_credentials_stay_secret(release_dir, capsys):
+def test_refused_data_is_exit_1_with_the_store_message_and_credentials_stay_secret(release_dir, capsys, monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refuser)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("KARABAKH_KG_STORE_USER", "alice")
+    monkeypatch.setenv("KARABAKH_KG_STORE_PASSWORD", "s@cret")
     try:
-        url = f"http://alice:s%40cret@127.0.0.1:{server.server_port}/gsp"
+        url = f"http://127.0.0.1:{server.server_port}/gsp"
         assert publish.run(args(url, release_dir)) == 1
     finally:
         server.shutdown()
@@ -122,6 +126,59 @@ def test_refused_data_is_exit_1_with_the_store_message_and_credentials_stay_secr
     path, auth, size = _Refuser.seen[0]
     assert path.startswith("/gsp?graph=https%3A%2F%2Fw3id.org%2Fkarabakh-kg%2Fgraph%2F") and size > 0
     assert auth == "Basic " + __import__("base64").b64encode(b"alice:s@cret").decode()
+
+
+def test_credentials_in_the_url_are_refused_without_echoing_them(release_dir, capsys):
+    assert publish.run(args("http://alice:s3cret@127.0.0.1:9/gsp", release_dir)) == 2
+    err = capsys.readouterr().err
+    assert "KARABAKH_KG_STORE_USER" in err and "s3cret" not in err and "alice" not in err
+
+
+class _DigestStore(http.server.BaseHTTPRequestHandler):
+    """A store that asks for HTTP Digest (as Virtuoso's /sparql-graph-crud-auth does) and checks the answer."""
+
+    accepted: list = []
+
+    def do_HEAD(self):
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Digest realm="SPARQL", nonce="n0nce", opaque="op", qop="auth"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_PUT(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Digest "):
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Digest realm="SPARQL", nonce="n0nce", opaque="op", qop="auth"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(auth[7:]))
+        md5 = lambda text: hashlib.md5(text.encode()).hexdigest()  # noqa: E731
+        ha1, ha2 = md5("bob:SPARQL:pa55"), md5(f"PUT:{self.path}")
+        expected = md5(f"{ha1}:n0nce:{fields['nc']}:{fields['cnonce']}:auth:{ha2}")
+        ok = fields.get("response") == expected and fields.get("uri") == self.path and fields.get("opaque") == "op"
+        type(self).accepted.append(ok)
+        self.send_response(201 if ok else 401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_digest_authentication_when_the_store_asks_for_it(release_dir, monkeypatch):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DigestStore)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("KARABAKH_KG_STORE_USER", "bob")
+    monkeypatch.setenv("KARABAKH_KG_STORE_PASSWORD", "pa55")
+    try:
+        assert publish.run(args(f"http://127.0.0.1:{server.server_port}/sparql-graph-crud-auth", release_dir)) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _DigestStore.accepted and all(_DigestStore.accepted)
 
 
 def test_the_command_line(oxigraph_server, release_dir):

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from karabakh_kg import releases
-from karabakh_kg.publishing import PublishError, publish, safe, store_url
+from karabakh_kg.publishing import PublishError, credentials, publish, safe, store_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,8 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--to",
         required=True,
         metavar="URL",
-        help="the store's Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store "
-        "(user:password@ in the URL is sent as HTTP Basic authentication)",
+        help="the store's Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store (Oxigraph) or "
+        "http://127.0.0.1:8890/sparql-graph-crud-auth (Virtuoso); credentials: set KARABAKH_KG_STORE_USER "
+        "and KARABAKH_KG_STORE_PASSWORD (never in the URL)",
     )
     parser.add_argument("--build-dir", default="build", help="build folder holding `current` (default %(default)s)")
     parser.add_argument(
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         release = releases.open_current(args.build_dir)
         if args.timeout <= 0:
             raise PublishError(2, "--timeout must be positive")
-        sent = publish(release, target, args.timeout, log=lambda m: print(m, file=sys.stderr))
+        sent = publish(release, target, args.timeout, log=lambda m: print(m, file=sys.stderr), auth=credentials())
     except releases.ReleaseError as err:
         print(f"karabakh-kg publish: {err}", file=sys.stderr)
         return 2

@@ -1,5 +1,10 @@
 """`karabakh-kg serve`: serve the current build over HTTP (SPARQL endpoint, linked data).
 
+`--dataset FILE …` serves the user's own RDF files instead (read-only, the same engines, protocol,
+limits and settings; only the SPARQL routes, the Graph Store read side and /health): the files are
+written as a plain release in a temporary build folder, removed when the server stops, and a file
+that does not parse stops the command with file:line:column (exit code 2).
+
 Exit code 2 when the build or the settings are unusable: the build is checked before any worker
 starts, so the message is one clear line instead of workers failing one by one.
 """
@@ -7,10 +12,17 @@ starts, so the message is one clear line instead of workers failing one by one.
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 from karabakh_kg import config, releases
+from karabakh_kg.build import dataset_release
+from karabakh_kg.errors import InputError
 from karabakh_kg.web import server
 
 
@@ -38,6 +50,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=defaults["ALLOW_NETWORK"],
         help="run query processes without the no-network sandbox (only where it cannot be set up; logged)",
     )
+    parser.add_argument(
+        "--dataset",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="serve these RDF files instead of the build: TriG, N-Quads, Turtle, N-Triples, RDF/XML, JSON-LD "
+        "(no reasoning, no linked-data pages)",
+    )
+    parser.add_argument(
+        "--graph",
+        action="append",
+        default=[],
+        metavar="IRI",
+        help="with --dataset: the named graph of the n-th triples file (default: the file's file: IRI)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,9 +77,21 @@ def run(args: argparse.Namespace) -> int:
         "THREADS": args.threads,
         "ALLOW_NETWORK": args.allow_network,
     }
+    if args.graph and not args.dataset:
+        print("karabakh-kg serve: --graph names a graph of a --dataset file; give --dataset too", file=sys.stderr)
+        return 2
     try:
+        if args.dataset:
+            overrides["BUILD_DIR"] = prepare_dataset(args, config.load(overrides))
         settings = config.load(overrides)
         release = server.verify_release(settings)
+    except InputError as err:
+        for problem in err.problems:
+            print(f"karabakh-kg serve: {problem}", file=sys.stderr)
+        print(
+            f"karabakh-kg serve: cannot start: {len(err.problems)} problem(s) in the --dataset files", file=sys.stderr
+        )
+        return 2
     except (releases.ReleaseError, ValueError) as err:
         print(f"karabakh-kg serve: cannot start: {err}", file=sys.stderr)
         return 2
@@ -68,3 +107,22 @@ def run(args: argparse.Namespace) -> int:
     )
     server.serve(settings, release, overrides)
     return 0
+
+
+def prepare_dataset(args: argparse.Namespace, settings: dict) -> str:
+    """Write the --dataset files as a plain release in a temporary build folder; return that folder.
+
+    Its base (what relative IRIs in queries resolve against) is PUBLIC_BASE, else this server's URL.
+    """
+    base = settings["PUBLIC_BASE"] or f"http://{args.host}{'' if args.port == 0 else f':{args.port}'}/"
+    build_dir = Path(tempfile.mkdtemp(prefix="karabakh-kg-dataset-"))
+    master = os.getpid()
+    atexit.register(lambda: os.getpid() == master and shutil.rmtree(build_dir, ignore_errors=True))
+    release = dataset_release.write(list(args.dataset), build_dir, base, args.graph)
+    graphs = len(release.manifest["graphs"])
+    print(
+        f"karabakh-kg serve: {release.manifest['triples']} triples in {graphs} named graph(s) "
+        f"from {len(args.dataset)} file(s)",
+        file=sys.stderr,
+    )
+    return str(build_dir)

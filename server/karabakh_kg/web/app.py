@@ -19,11 +19,13 @@ from karabakh_kg.web.fastpath import FastPath
 from karabakh_kg.web.query_pool import InlineRunner, QueryPool
 from karabakh_kg.web.record import current as record
 from karabakh_kg.web.state import State
-from karabakh_kg.web.views import health, htmlpage, linked_data, pages, queries, sparql
+from karabakh_kg.web.views import graph_store, health, htmlpage, linked_data, pages, queries, sparql
 from karabakh_kg.web.views.responses import text_response
 
 # The routes, one blueprint per area, registered in this order.
-BLUEPRINTS = (health.bp, sparql.bp, queries.bp, linked_data.bp, pages.bp)
+BLUEPRINTS = (health.bp, sparql.bp, graph_store.bp, queries.bp, linked_data.bp, pages.bp)
+# A plain dataset (`serve --dataset`) gets the SPARQL routes, the Graph Store read side and /health only.
+DATASET_BLUEPRINTS = BLUEPRINTS[:3]
 
 access_log = logging.getLogger("karabakh_kg.access")
 
@@ -49,7 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         base=settings["PUBLIC_BASE"] or release.manifest["base"],
     )
     app.extensions["karabakh_kg"] = state
-    for blueprint in BLUEPRINTS:
+    for blueprint in DATASET_BLUEPRINTS if release.plain else BLUEPRINTS:
         app.register_blueprint(blueprint)
     htmlpage.init_app(app)
     _install_hooks(app)

@@ -23,7 +23,8 @@ Writing an engine (for example `engines/remote.py`):
 - the dataset is `job.default_graphs` / `job.named_graphs` when given (protocol parameters,
   which override the query's FROM), else the query's own FROM / FROM NAMED (never fetched: only
   local graphs count, an unknown one is empty), else the default graph is the union of all
-  named graphs. `job.query` has already passed `safety.analyse` (no update, no SERVICE).
+  named graphs. Relative IRIs resolve against `self.query_base` (the endpoint's public URL) unless
+  the query declares its own BASE. `job.query` has already passed `safety.analyse` (no update, no SERVICE).
 """
 
 from __future__ import annotations
@@ -106,6 +107,16 @@ class Engine:
 
     def describe(self) -> str:
         return self.name
+
+    @property
+    def query_base(self) -> str:
+        """The base IRI a query's relative IRIs resolve against: the endpoint's public URL (`<base>sparql`).
+
+        As Fuseki and Oxigraph server do, a query without BASE resolves `<s>` against the endpoint
+        that answers it; the same on every engine (a query's own BASE still wins).
+        """
+        base = self.settings.get("PUBLIC_BASE") or self.release.manifest["base"]
+        return (base if base.endswith("/") else base + "/") + "sparql"
 
 
 class Runner(Protocol):

@@ -56,7 +56,7 @@ class OxigraphEngine(Engine):
 
     def execute(self, job: Job) -> results.Rendered:
         try:
-            result = self.store.query(job.query, **dataset_arguments(job))
+            result = self.store.query(job.query, base_iri=self.query_base, **dataset_arguments(job))
             return render(result, job, self.release.manifest["base"])
         except SyntaxError as err:
             raise QueryError(f"Query parse error: {err}") from None

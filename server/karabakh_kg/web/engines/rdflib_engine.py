@@ -51,12 +51,12 @@ class RdflibEngine(Engine):
 
     def execute(self, job: Job) -> results.Rendered:
         try:
-            self.validator.query(job.query)  # empty store: a syntax check with positions
+            self.validator.query(job.query, base_iri=self.query_base)  # empty store: a syntax check with positions
         except SyntaxError as err:
             raise QueryError(f"Query parse error: {err}") from None
         try:
             with parsed.LOCK:
-                prepared = prepareQuery(job.query)
+                prepared = prepareQuery(job.query, base=self.query_base)
         except Exception as err:  # noqa: BLE001 - rdflib rejects something pyoxigraph accepted
             raise QueryError(f"Query not supported by the rdflib engine: {err}") from None
         if parsed.uses_service(prepared.algebra):  # rdflib expands \u escapes everywhere

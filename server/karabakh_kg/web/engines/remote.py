@@ -35,6 +35,9 @@ EMPTY_GRAPH = "urn:x-karabakh-kg:no-such-graph"  # names a graph no store holds:
 RESULTS_ACCEPT = "application/sparql-results+json"
 GRAPH_ACCEPT = "application/n-triples"
 USER_AGENT = "karabakh-kg (remote engine)"
+# Virtuoso echoes every dataset graph of a request as a response header (X-SPARQL-default-graph,
+# X-SPARQL-named-graph): a release of 50 graphs passes http.client's limit of 100 headers.
+http.client._MAXHEADERS = max(http.client._MAXHEADERS, 100 + 4 * 2048)
 
 
 class _Deadline:
@@ -68,10 +71,10 @@ def parse_endpoint(spec: str) -> urllib.parse.SplitResult:
     return parts
 
 
-def dataset_clauses(query: str) -> tuple[list[str], list[str]]:
-    """The IRIs of the query's FROM and FROM NAMED clauses (prefixed names and BASE resolved)."""
+def dataset_clauses(query: str, base: str = "") -> tuple[list[str], list[str]]:
+    """The IRIs of the query's FROM and FROM NAMED clauses (prefixed names and BASE resolved;
+    relative IRIs against `base` when the query declares none)."""
     names: dict[str, str] = {}
-    base = ""
     defaults: list[str] = []
     named: list[str] = []
     tokens = [(m.lastgroup, m.group()) for m in safety._tokens(query) if m.lastgroup not in ("ws", "comment")]
@@ -105,6 +108,30 @@ def dataset_clauses(query: str) -> tuple[list[str], list[str]]:
             break
         i += 1
     return defaults, named
+
+
+def partial_answer(headers) -> str:
+    """Why a store's 200 answer is incomplete, or "" (Virtuoso says so in headers, not in the body).
+
+    Virtuoso cuts a result at its `ResultSetMaxRows` (`X-SPARQL-MaxRows`) and answers an "anytime"
+    query that ran out of time with what it found so far (`X-SQL-State`, e.g. S1TAT); both come
+    with status 200, so without this check a client would get a silently partial answer.
+    """
+    if headers.get("X-SQL-State"):
+        return f"X-SQL-State {headers['X-SQL-State']}: {headers.get('X-SQL-Message', '').strip()[:200]}".rstrip(": ")
+    if headers.get("X-SPARQL-MaxRows"):
+        return f"cut at the store's ResultSetMaxRows, X-SPARQL-MaxRows {headers['X-SPARQL-MaxRows']}"
+    return ""
+
+
+def ask_table_value(parsed) -> bool:
+    """An ASK answer written as a one-column table (Virtuoso's `__ASK_RETVAL` 1/0)."""
+    rows = [row[0] for row in parsed]
+    if not rows:  # Virtuoso's "false": no row at all
+        return False
+    if len(rows) != 1 or not isinstance(rows[0], ox.Literal):
+        raise EngineError("the remote store answered an ASK query with a table that is not one value")
+    return rows[0].value not in ("0", "false")
 
 
 class RemoteEngine(Engine):
@@ -151,7 +178,7 @@ class RemoteEngine(Engine):
         if job.default_graphs or job.named_graphs:
             defaults, named = list(job.default_graphs), list(job.named_graphs)
         elif job.has_dataset_clause:
-            defaults, named = dataset_clauses(text or job.query)
+            defaults, named = dataset_clauses(text or job.query, self.query_base)
         else:
             return list(self.graphs), list(self.graphs)
         known = set(self.graphs)
@@ -168,7 +195,9 @@ class RemoteEngine(Engine):
         if info.form is None:
             raise QueryError("Not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).")
         defaults, named = self.dataset(job, text)
-        fields = [("query", text)]
+        # The store resolves relative IRIs as the embedded engines do: against this endpoint's URL
+        # (a BASE on the query's first line, so line numbers in the store's messages stay right).
+        fields = [("query", f"BASE <{self.query_base}> {text}")]
         fields += [("default-graph-uri", g) for g in defaults]
         fields += [("named-graph-uri", g) for g in named]
         body = urllib.parse.urlencode(fields).encode("utf-8")
@@ -194,6 +223,9 @@ class RemoteEngine(Engine):
             except OSError as err:
                 self._drop_connection()
                 raise EngineError(f"cannot reach the remote store {self.describe()}: {err}") from None
+            except http.client.HTTPException as err:  # a malformed answer: never reuse that connection
+                self._drop_connection()
+                raise EngineError(f"the remote store broke the HTTP exchange: {err!r}") from None
         try:
             return self._answer(response, conn, job, info.form, deadline)
         except (QueryTimeout, QueryError, EngineError):
@@ -213,12 +245,18 @@ class RemoteEngine(Engine):
             if 400 <= response.status < 500 and response.status not in (401, 403, 404, 408):
                 raise QueryError(f"The store refused the query: {text or response.reason}")
             raise EngineError(f"the remote store answered {response.status} {response.reason}: {text[:300]}")
+        partial = partial_answer(response.headers)
+        if partial:
+            self._drop_connection()
+            raise EngineError(f"the remote store sent only part of the answer ({partial}); nothing was served")
         reader = _Deadline(response, conn, deadline)
         try:
             if form in ("SELECT", "ASK"):
                 parsed = ox.parse_query_results(reader, ox.QueryResultsFormat.JSON)
                 if isinstance(parsed, ox.QueryBoolean):
                     rendered = results.boolean(bool(parsed), job.format)
+                elif form == "ASK":  # Virtuoso 7 answers ASK as a one-row table of __ASK_RETVAL
+                    rendered = results.boolean(ask_table_value(parsed), job.format)
                 else:
                     variables = [v.value for v in parsed.variables]
                     rows = ([s[v] for v in variables] for s in parsed)

@@ -7,7 +7,7 @@
 - `/ontology` (terms are hash IRIs `/ontology#Term`) and its version IRI `/ontology/<version>`
   answer directly: RDF/XML by default (Protégé's OWL API, owlready2, rdflib), Turtle, JSON-LD,
   N-Triples by Accept or suffix, and HTML documentation for browsers.
-- `/graph/<name>` (the named graphs) answers 303 to the VoID description of the dataset.
+- `/graph/<name>` (the named graphs): the graph itself to RDF clients, else 303 to the VoID description.
 An IRI the dataset does not mention gets a 404 with a page saying what exists instead.
 """
 
@@ -17,7 +17,7 @@ from flask import Blueprint, Response, redirect, request, url_for
 
 from karabakh_kg.web import conneg
 from karabakh_kg.web.state import state
-from karabakh_kg.web.views import describe, htmlpage, ontology_doc, pagedata, weblinks
+from karabakh_kg.web.views import describe, graph_store, htmlpage, ontology_doc, pagedata, weblinks
 from karabakh_kg.web.views.pagedata import PageQueryFailed
 from karabakh_kg.web.views.responses import (
     conditional,
@@ -200,10 +200,17 @@ def ontology_version(version: str):
 
 @bp.route("/graph/<name>")
 def graph(name: str):
-    """A named graph IRI: 303 to the dataset description (VoID) that describes each graph."""
+    """A named graph IRI: the graph itself for RDF clients (streamed, as the Graph Store read side
+    answers it), else 303 to the dataset description (VoID) that describes each graph."""
     graphs = state().release.manifest.get("graphs", {})
     if name not in graphs or not safe_path(name):
         return not_found(weblinks.base() + "graph/" + name, "graph")
+    try:
+        wanted = conneg.negotiate(request.headers.get("Accept"), conneg.HTML, extra=conneg.formats(conneg.GRAPH))
+    except conneg.NotAcceptable as err:
+        return not_acceptable(err)
+    if wanted.kind == conneg.GRAPH:
+        return graph_store.graph_response(graphs[name]["iri"])
     response = redirect(url_for("pages.void"), code=303)
     response.vary.add("Accept")
     return response

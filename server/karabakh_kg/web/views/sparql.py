@@ -7,7 +7,7 @@ cache, else a query process with a deadline).
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from karabakh_kg.web import answering, conneg, protocol, service_description
 from karabakh_kg.web.cache import Entry, digest, key
@@ -15,7 +15,7 @@ from karabakh_kg.web.record import current as record
 from karabakh_kg.web.results import triples as render_triples
 from karabakh_kg.web.safety import Refused
 from karabakh_kg.web.state import state
-from karabakh_kg.web.views.pages import query_page
+from karabakh_kg.web.views import pages
 from karabakh_kg.web.views.responses import error, etag, not_acceptable, not_modified, unchanged
 
 bp = Blueprint("sparql", __name__)
@@ -64,6 +64,15 @@ def _send(entry: Entry, status: int = 200) -> Response:
         response.headers["X-Result-Truncated"] = "true"
         response.headers["X-Result-Limit"] = str(current_app.config["MAX_RESULT_ROWS"])
     rec.rows, rec.truncated = entry.rows, entry.truncated
+    return response
+
+
+def query_page(query: str | None) -> Response:
+    """The HTML query page: the editor with the site's pages, or a plain form for a plain dataset."""
+    if "pages" in current_app.blueprints:
+        return pages.query_page(query)
+    response = Response(render_template("sparql_query_form.html", query=query or ""), mimetype="text/html")
+    response.vary.add("Accept")
     return response
 
 
