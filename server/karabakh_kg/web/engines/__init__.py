@@ -32,6 +32,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
+from karabakh_kg import namespaces, query_errors
+from karabakh_kg.namespaces import DEFAULT_BASE
 from karabakh_kg.releases import Release
 from karabakh_kg.web.results import Rendered
 
@@ -122,10 +124,15 @@ def syntax_error(query: str) -> QueryError:
     try:
         pyoxigraph.Store().query(query)
     except SyntaxError as err:
-        return QueryError(f"Query parse error: {err}")
+        return parse_error(query, err)
     except OSError:
         pass
     return QueryError("Not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK.")
+
+
+def parse_error(query: str, err: SyntaxError, base: str = DEFAULT_BASE) -> QueryError:
+    """The QueryError for a parse error: line, column, and the PREFIX line to add (`query_errors`)."""
+    return QueryError(query_errors.explain(query, str(err), namespaces.prefixes(base)))
 
 
 def prefixes(base: str) -> dict[str, str]:

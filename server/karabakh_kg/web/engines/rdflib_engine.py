@@ -21,7 +21,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from karabakh_kg import rdf_bridge
 from karabakh_kg.web import results
-from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, prefixes
+from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, parse_error, prefixes
 
 _PARSE_LOCK = threading.Lock()
 
@@ -65,7 +65,7 @@ class RdflibEngine(Engine):
         try:
             self.validator.query(job.query)  # empty store: a syntax check with positions
         except SyntaxError as err:
-            raise QueryError(f"Query parse error: {err}") from None
+            raise parse_error(job.query, err, self.release.manifest["base"]) from None
         try:
             with _PARSE_LOCK:
                 prepared = prepareQuery(job.query)
