@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 APT_PACKAGES := default-jre-headless libapache-jena-java chromium graphviz
 
-.PHONY: setup system-deps build serve test test-fast lint bench lock check clean diagram screenshots
+.PHONY: setup system-deps build serve test test-fast lint bench lock check clean diagram screenshots editor
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench: build
 ## Re-pin every dependency after a change to pyproject.toml.
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+## The query page's editor, server/karabakh_kg/web/static/editor.js, rebuilt from server/editor (npm; committed).
+editor:
+	cd server/editor && npm ci --no-audit --no-fund && npm run build
 
 diagram: build
 	$(BIN)/karabakh-kg diagram docs/ontology-diagram.svg
