@@ -169,3 +169,18 @@ def test_query_page_without_javascript_is_the_plain_form(browser, ld_live):  # n
         watch.check()
     finally:
         context.close()
+
+
+def test_the_search_box_of_every_page_finds_a_place(editor_tab, ld_live):
+    page, watch = editor_tab
+    page.goto(ld_live.url + "/timeline")
+    page.fill("header form.site-search input[name=q]", "upper karabakh")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("ol.hits li")
+    first = page.locator("ol.hits li a").first
+    assert first.inner_text() == "Nagorno-Karabakh"
+    assert "other name: “Upper Karabakh”" in page.locator("ol.hits li").first.inner_text()
+    first.click()
+    page.wait_for_url("**/doc/nagorno-karabakh")  # /id/ answers 303 to its document
+    assert "Nagorno-Karabakh" in page.locator("h1").inner_text()
+    watch.check()

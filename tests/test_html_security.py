@@ -251,6 +251,13 @@ def every_response(app) -> list[tuple[str, str, dict, bytes | None]]:
         ("GET", "/dumps/", accept_html, None),
         ("GET", "/static/style.css", {}, None),
         ("GET", "/static/favicon.svg", {}, None),
+        ("GET", "/search?q=%3Cscript%3E", {}, None),
+        ("GET", "/search?q=aghdam", accept_html, None),
+        ("GET", "/reconcile", {}, None),
+        ("POST", "/reconcile", {"Content-Type": "application/x-www-form-urlencoded"}, b"queries=%7Bbad"),
+        ("GET", "/reconcile/preview?id=evil", {}, None),
+        ("GET", "/reconcile/suggest/entity?prefix=ev", {}, None),
+        ("GET", "/reconcile/suggest/type?prefix=e", {}, None),
         ("GET", "/no/such/route", {}, None),
         ("GET", "/no/such/route", accept_html, None),
     ]

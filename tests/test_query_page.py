@@ -58,7 +58,7 @@ def test_an_error_is_shown_right_under_the_editor(ld_client):
     )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    form_end, error = html.index("</form>"), html.index('id="editor-error"')
+    form_end, error = html.index("</form>", html.index("data-editor")), html.index('id="editor-error"')
     assert 0 < error - form_end < 40  # the next element after the form
     assert "PREFIX kgo: &lt;https://w3id.org/karabakh-kg/ontology#&gt;" in html[error:]
 

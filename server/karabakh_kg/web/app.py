@@ -27,6 +27,8 @@ BLUEPRINTS = (
     "karabakh_kg.web.views.queries:bp",
     "karabakh_kg.web.views.linked_data:bp",
     "karabakh_kg.web.views.pages:bp",
+    "karabakh_kg.web.views.search:bp",
+    "karabakh_kg.web.views.reconcile:bp",
 )
 
 access_log = logging.getLogger("karabakh_kg.access")
