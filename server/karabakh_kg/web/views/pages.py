@@ -1,7 +1,7 @@
 """The human side of the dataset: home, article, timeline, VoID/DCAT, dumps and the query page.
 
 Server-rendered, readable without JavaScript, no outside call of any kind: every style and picture
-comes from this server, and the query page is a plain form whose answers are drawn as a table.
+comes from this server. The query page lives in `query_page`.
 """
 
 from __future__ import annotations
