@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 APT_PACKAGES := default-jre-headless libapache-jena-java chromium graphviz virtuoso-opensource
 
-.PHONY: setup system-deps build serve test test-fast lint bench lock check clean diagram screenshots
+.PHONY: setup system-deps build serve test test-fast lint bench lock check clean diagram screenshots editor
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -54,6 +54,10 @@ lock: setup
 	$(BIN)/python -m pip install -q pip-tools
 	$(BIN)/pip-compile --quiet --extra test --extra bench --strip-extras --allow-unsafe --no-header \
 	  --no-annotate --no-emit-index-url --no-emit-find-links -o constraints.txt pyproject.toml
+
+## The query page's editor, server/karabakh_kg/web/static/editor.js, rebuilt from server/editor (npm; committed).
+editor:
+	cd server/editor && npm ci --no-audit --no-fund && npm run build
 
 diagram: build
 	$(BIN)/karabakh-kg diagram docs/ontology-diagram.svg

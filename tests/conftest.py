@@ -20,7 +20,12 @@ from karabakh_kg.web.app import create_app
 from support.builds import ENDPOINT_TRIG, build_release
 from support.live import LiveServer, start_live_server
 
-pytest_plugins = ["support.ld_fixtures", "support.oxigraph_server", "support.virtuoso"]  # declared once
+pytest_plugins = [
+    "support.ld_fixtures",
+    "support.oxigraph_server",
+    "support.virtuoso",
+    "support.browser",
+]  # declared once
 
 
 @pytest.fixture(scope="session")

@@ -7,75 +7,14 @@ resource page and the timeline are also written there for the README.
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from support.ld import ARTIFACTS, RESOURCE
+from support.browser import Watch, shoot
+from support.ld import RESOURCE
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-    )
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is absent: apt-get install --no-install-recommends chromium")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
-class Watch:
-    """What the page did that it must not: leave the loopback, log errors, throw."""
-
-    def __init__(self, page):
-        self.outside: list[str] = []
-        self.errors: list[str] = []
-        page.route("**/*", self.route)
-        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("requestfailed", lambda request: self.errors.append(f"failed: {request.url} {request.failure}"))
-
-    def route(self, route):
-        host = urlsplit(route.request.url).hostname
-        if host != "127.0.0.1":
-            self.outside.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    def check(self):
-        assert not self.outside, f"requests left 127.0.0.1: {self.outside}"
-        assert not self.errors, f"console or page errors: {self.errors}"
-
-
-def shoot(page, name: str, docs_name: str | None = None, full: bool = False) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    if full:  # whole-page pictures of long pages are slow: only where they tell something
-        page.screenshot(path=str(ARTIFACTS / f"{name}-full.png"), full_page=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    target = os.environ.get("SCREENSHOTS_DIR")
-    if target and docs_name:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ARTIFACTS / f"{name}.png", Path(target) / docs_name)
 
 
 @pytest.fixture
@@ -93,7 +32,7 @@ def test_home_then_an_example_query_shows_rows(tab, ld_live):
     assert page.locator("h1").inner_text() == "Karabakh KG"
     shoot(page, "home")
     page.click("header nav >> text=Query")
-    page.wait_for_selector("form.query textarea")
+    page.wait_for_selector("form.query textarea", state="attached")
     examples = page.locator("aside.examples li > a:first-child")
     assert examples.count() >= 5
     examples.first.click()
@@ -103,10 +42,13 @@ def test_home_then_an_example_query_shows_rows(tab, ld_live):
     assert page.locator("form.query textarea").input_value().strip()
     assert page.locator("p.downloads a").count() >= 4
     shoot(page, "query")
-    page.fill("form.query textarea", "SELECT ?s WHERE { ?s a ?type } LIMIT 3")
+    page.click(".cm-content")  # the editor (static/editor.js) in place of the text box
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")  # typing over a many-line selection makes Chromium try inline styles
+    page.keyboard.type("SELECT ?s WHERE { ?s a ?type } LIMIT 3")
     page.click("form.query button[type=submit]")
-    page.wait_for_selector("table.results")
-    assert page.locator("table.results tbody tr").count() == 3
+    page.wait_for_selector("#editor-results table.results")
+    assert page.locator("#editor-results table.results tbody tr").count() == 3
     watch.check()
 
 

@@ -68,6 +68,8 @@ def test_query_file_and_table(capsys, kg_build, kg_store, tmp_path):
         (["query", "no-such-query"], 2, "no query named"),
         (["query", "handovers", "--values", "nope"], 2, "VAR=TERM"),
         (["query", "handovers", "--values", "x=1"], 2, "no `VALUES ?x"),
+        (["query", "handovers", "--values", "x=1"], 2, "the variables that can be set: asOf, region"),
+        (["query", "control-on-date", "--values", "day=1"], 2, "the variables that can be set: region, date"),
     ],
 )
 def test_query_errors(capsys, kg_build, argv, code, message):
@@ -80,6 +82,14 @@ def test_malformed_query_file_exit_1(capsys, kg_build, tmp_path):
     query.write_text("SELECT ?x WHERE { ?x ")
     code, _, err = run(capsys, "query", str(query), "--build-dir", str(kg_build))
     assert code == 1 and "not valid SPARQL" in err
+
+
+def test_a_query_file_missing_a_prefix_gets_the_line_to_add(capsys, kg_build, tmp_path):
+    query = tmp_path / "bad.rq"
+    query.write_text("SELECT ?x WHERE {\n  ?x a kgo:Event }")
+    code, _, err = run(capsys, "query", str(query), "--build-dir", str(kg_build))
+    assert code == 1 and "at 2:8 (line:column): the prefix kgo: is not declared" in err
+    assert "PREFIX kgo: <https://w3id.org/karabakh-kg/ontology#>" in err
 
 
 def test_check_conforms(capsys):

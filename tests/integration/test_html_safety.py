@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from support.ld import ARTICLE_ID, FIXTURE_TRIG, Page, page
@@ -74,7 +76,8 @@ def hostile_client(tmp_path_factory, make_ld_app):
 
 def assert_inert(doc: Page, where: str) -> None:
     """No script element, no event-handler attribute, no active URL scheme in a link or source."""
-    assert not doc.elements("script"), where
+    scripts = doc.elements("script")  # only the query editor, a file of this server
+    assert all(set(a) == {"src", "defer"} and re.fullmatch(r"/static/[\w.-]+\.js", a["src"]) for a in scripts), where
     for tag, attributes in doc.tags:
         for name, value in attributes.items():
             assert not name.startswith("on"), (where, tag, name)
@@ -96,7 +99,9 @@ def test_hostile_data_renders_as_text(hostile_client, path):
     assert_inert(doc, path)
     for hostile in HOSTILE_TEXT:
         assert hostile not in body, (path, hostile)  # only ever escaped
-    assert "<script" not in body.lower() and "onerror=" not in body.replace("onerror=alert", "")
+    assert "<script" not in body.lower().replace(
+        '<script src="/static/editor.js" defer>', ""
+    ) and "onerror=" not in body.replace("onerror=alert", "")
 
 
 def test_hostile_labels_are_shown_not_dropped(hostile_client):
@@ -121,7 +126,9 @@ def test_security_headers_on_every_answer(hostile_client, path):
     assert headers["Referrer-Policy"] == "no-referrer"
     if mimetype == "text/html":
         csp = headers["Content-Security-Policy"]
-        assert "default-src 'none'" in csp and "script-src" not in csp and "unsafe" not in csp
+        directives = {d.strip().split(" ")[0]: d.strip() for d in csp.split(";") if d.strip()}
+        assert "default-src 'none'" in csp and "unsafe" not in csp
+        assert directives.get("script-src") in (None, "script-src 'self'")  # the query editor: this server's file
         assert "frame-ancestors 'none'" in csp and "form-action 'self'" in csp
         assert headers["X-Frame-Options"] == "DENY"
 
@@ -132,7 +139,12 @@ def test_templates_need_no_inline_script_or_style():
         if template.name.startswith("sparql_"):
             continue  # the endpoint's own templates
         text = template.read_text(encoding="utf-8")
-        assert "<script" not in text, template.name
+        scripts = re.findall(r"<script[^>]*>", text)  # only files of this server, never inline code
+        assert all(
+            re.fullmatch(r"<script src=\"\{\{ url_for\('static', filename='[\w.-]+'\) \}\}\" defer>", t)
+            for t in scripts
+        )
+        assert len(scripts) == text.count("</script>") == len(re.findall(r"defer></script>", text)), template.name
         assert " style=" not in text and "<style" not in text, template.name
         assert "|safe" not in text.replace(" ", ""), template.name
         assert "autoescape false" not in text, template.name

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from karabakh_kg import query_files, releases
+from karabakh_kg import namespaces, query_errors, query_files, query_params, releases
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except SyntaxError as err:
-        print(f"error: the query is not valid SPARQL: {err}", file=sys.stderr)
+        hint = query_errors.explain(text, str(err), namespaces.prefixes(release.manifest["base"]))
+        print(f"error: the query is not valid SPARQL. {hint}".rstrip(), file=sys.stderr)
         return 1
     except (releases.ReleaseError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -73,10 +74,19 @@ def with_values(text: str, assignment: str) -> str:
     name, sep, term = assignment.partition("=")
     if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ValueError(f"--values takes VAR=TERM, got {assignment!r}")
-    pattern = re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{[^}]*\}")
-    if not pattern.search(text):
-        raise ValueError(f"the query has no `VALUES ?{name} {{ … }}` block to replace")
-    return pattern.sub(lambda _: f"VALUES ?{name} {{ {term} }}", text, count=1)
+    block = query_params.values_block(text, name)
+    if block is None:
+        settable = settable_variables(text)
+        raise ValueError(
+            f"the query has no `VALUES ?{name} {{ … }}` block to replace; "
+            + (f"the variables that can be set: {', '.join(settable)}" if settable else "it has no VALUES block to set")
+        )
+    return text[: block.start(1)] + f" {term} " + text[block.end(1) :]
+
+
+def settable_variables(text: str) -> list[str]:
+    """The variables of the query's one-variable VALUES blocks: what `--values` can set."""
+    return [m.group(1) for m in re.finditer(r"VALUES\s+\?([A-Za-z_][A-Za-z0-9_]*)\s*\{", text)]
 
 
 def render(result, fmt: str) -> str:

@@ -19,11 +19,11 @@ from karabakh_kg.web.fastpath import FastPath
 from karabakh_kg.web.query_pool import InlineRunner, QueryPool
 from karabakh_kg.web.record import current as record
 from karabakh_kg.web.state import State
-from karabakh_kg.web.views import graph_store, health, htmlpage, linked_data, pages, queries, sparql
+from karabakh_kg.web.views import graph_store, health, htmlpage, linked_data, pages, queries, reconcile, search, sparql
 from karabakh_kg.web.views.responses import text_response
 
 # The routes, one blueprint per area, registered in this order.
-BLUEPRINTS = (health.bp, sparql.bp, graph_store.bp, queries.bp, linked_data.bp, pages.bp)
+BLUEPRINTS = (health.bp, sparql.bp, graph_store.bp, queries.bp, linked_data.bp, pages.bp, search.bp, reconcile.bp)
 # A plain dataset (`serve --dataset`) gets the SPARQL routes, the Graph Store read side and /health only.
 DATASET_BLUEPRINTS = BLUEPRINTS[:3]
 

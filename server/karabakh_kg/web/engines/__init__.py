@@ -35,6 +35,8 @@ from typing import Any, Protocol
 
 import pyoxigraph
 
+from karabakh_kg import namespaces, query_errors
+from karabakh_kg.namespaces import DEFAULT_BASE
 from karabakh_kg.releases import Release
 from karabakh_kg.web.results import Rendered
 
@@ -100,7 +102,7 @@ class Engine:
         try:
             pyoxigraph.Store().query(query)
         except SyntaxError as err:
-            return QueryError(f"Query parse error: {err}")
+            return parse_error(query, err)
         except OSError:
             pass
         return QueryError("Not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK.")
@@ -152,6 +154,11 @@ def create(spec: str, release: Release, settings: dict[str, Any]) -> Engine:
             raise
         raise ValueError(f"engine {name!r} is not available in this installation") from None
     return getattr(module, class_name)(release, spec, settings)
+
+
+def parse_error(query: str, err: SyntaxError, base: str = DEFAULT_BASE) -> QueryError:
+    """The QueryError for a parse error: line, column, and the PREFIX line to add (`query_errors`)."""
+    return QueryError(query_errors.explain(query, str(err), namespaces.prefixes(base)))
 
 
 def prefixes(base: str) -> dict[str, str]:

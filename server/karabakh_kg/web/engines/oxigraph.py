@@ -6,7 +6,7 @@ import pyoxigraph as ox
 
 from karabakh_kg.releases import ReleaseError
 from karabakh_kg.web import results
-from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, prefixes
+from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, parse_error, prefixes
 
 
 def dataset_arguments(job: Job) -> dict:
@@ -59,7 +59,7 @@ class OxigraphEngine(Engine):
             result = self.store.query(job.query, base_iri=self.query_base, **dataset_arguments(job))
             return render(result, job, self.release.manifest["base"])
         except SyntaxError as err:
-            raise QueryError(f"Query parse error: {err}") from None
+            raise parse_error(job.query, err, self.release.manifest["base"]) from None
         except OSError as err:
             raise EngineError(f"Oxigraph failed: {err}") from None
 

@@ -20,7 +20,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from karabakh_kg import rdf_bridge
 from karabakh_kg.web import results
-from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, parsed, prefixes
+from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, parse_error, parsed, prefixes
 
 
 def to_oxigraph(term):
@@ -53,7 +53,7 @@ class RdflibEngine(Engine):
         try:
             self.validator.query(job.query, base_iri=self.query_base)  # empty store: a syntax check with positions
         except SyntaxError as err:
-            raise QueryError(f"Query parse error: {err}") from None
+            raise parse_error(job.query, err, self.release.manifest["base"]) from None
         try:
             with parsed.LOCK:
                 prepared = prepareQuery(job.query, base=self.query_base)

@@ -1,18 +1,16 @@
 """The human side of the dataset: home, article, timeline, VoID/DCAT, dumps and the query page.
 
 Server-rendered, readable without JavaScript, no outside call of any kind: every style and picture
-comes from this server, and the query page is a plain form whose answers are drawn as a table.
+comes from this server. The query page lives in `query_page`.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, request, send_file, url_for
 
-from karabakh_kg.web import answering, conneg, safety
+from karabakh_kg.web import conneg
 from karabakh_kg.web.state import state
 from karabakh_kg.web.views import htmlpage, pagedata, quotes, timeline_svg, void, weblinks
 from karabakh_kg.web.views.pagedata import PageQueryFailed, Term
@@ -20,7 +18,6 @@ from karabakh_kg.web.views.responses import conditional, etag, failed, not_accep
 
 bp = Blueprint("pages", __name__)
 HTML = conneg.formats(conneg.HTML)
-DISPLAY_ROWS = 1000  # rows drawn in the query page's table (downloads carry the whole answer)
 HOME_PER_TYPE = 100  # resources listed per class on the home page
 
 
@@ -213,85 +210,3 @@ def dump(name: str):
         max_age=3600,
     )
     return response
-
-
-# --- the query page (GET /sparql from a browser) --------------------------------------------------
-
-
-def _table(body: bytes, fmt: str, form: str) -> tuple[list[str], list[list[Term | None]], bool | None]:
-    """Columns and rows of an answer for display (ASK: no rows, the boolean)."""
-    if form == "ASK":
-        return [], [], bool(json.loads(body)["boolean"])
-    if fmt == "json":
-        data = json.loads(body)
-        variables = data["head"]["vars"]
-        rows = [[pagedata._term(b[v]) if v in b else None for v in variables] for b in data["results"]["bindings"]]
-        return variables, rows, None
-    rows = []
-    for triple in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
-        rows.append([_ox_term(triple.subject), _ox_term(triple.predicate), _ox_term(triple.object)])
-    return ["subject", "predicate", "object"], rows, None
-
-
-def _ox_term(term) -> Term:
-    if isinstance(term, ox.NamedNode):
-        return Term("uri", term.value)
-    if isinstance(term, ox.BlankNode):
-        return Term("bnode", term.value)
-    datatype = term.datatype.value if not term.language else None
-    return Term("literal", term.value, datatype, term.language)
-
-
-def query_page(query: str | None) -> Response:
-    """The query editor with the competency queries as examples, the answer as a table, downloads."""
-    from karabakh_kg.web.views.queries import catalogue  # queries -> sparql -> pages: a real cycle
-
-    examples = list(catalogue().values())
-    context = {
-        "query": query or "",
-        "examples": examples,
-        "columns": [],
-        "rows": [],
-        "boolean": None,
-        "error": None,
-        "downloads": [],
-        "truncated": False,
-        "total": 0,
-        "ran": False,
-    }
-    status = 200
-    if query is None and request.args.get("example") in catalogue():
-        context["query"] = catalogue()[request.args["example"]].text
-    elif query:
-        status = _run_query(query, context)
-    response = htmlpage.page("query.html", status=status, **context)
-    response.headers["Cache-Control"] = "no-store" if status != 200 else "no-cache"
-    return response
-
-
-def _run_query(query: str, context: dict) -> int:
-    try:
-        info = answering.inspect(query, state().settings)
-    except safety.Refused as err:
-        context["error"] = err.message
-        return err.status
-    if info.form is None:
-        context["error"] = "Not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK."
-        return 400
-    fmt = "json" if info.kind == conneg.RESULTS else "ntriples"
-    try:
-        body, truncated = pagedata.run_text(query, info.form, fmt, info.has_dataset_clause)
-    except PageQueryFailed as err:
-        context["error"] = err.message
-        return err.status
-    except pagedata.UserQueryError as err:
-        context["error"] = str(err)
-        return 400
-    columns, rows, boolean = _table(body, fmt, info.form)
-    context.update(
-        columns=columns, rows=rows[:DISPLAY_ROWS], boolean=boolean, truncated=truncated, total=len(rows), ran=True
-    )
-    context["downloads"] = [
-        (f.label, f.key, url_for("sparql.sparql", query=query, format=f.key)) for f in conneg.formats(info.kind)
-    ]
-    return 200

@@ -15,7 +15,7 @@ from karabakh_kg.web.record import current as record
 from karabakh_kg.web.results import triples as render_triples
 from karabakh_kg.web.safety import Refused
 from karabakh_kg.web.state import state
-from karabakh_kg.web.views import pages
+from karabakh_kg.web.views import query_page as editor
 from karabakh_kg.web.views.responses import error, etag, not_acceptable, not_modified, unchanged
 
 bp = Blueprint("sparql", __name__)
@@ -70,7 +70,7 @@ def _send(entry: Entry, status: int = 200) -> Response:
 def query_page(query: str | None) -> Response:
     """The HTML query page: the editor with the site's pages, or a plain form for a plain dataset."""
     if "pages" in current_app.blueprints:
-        return pages.query_page(query)
+        return editor.query_page(query)
     response = Response(render_template("sparql_query_form.html", query=query or ""), mimetype="text/html")
     response.vary.add("Accept")
     return response

@@ -1,0 +1,138 @@
+"""Turn the engine's SPARQL parse errors into words a user acts on: where, what, and what to add.
+
+Oxigraph reports the furthest point its parser reached ("error at 2:17: expected one of Prefix
+not found, ['%'], …"): exact, but unreadable, and for an undeclared prefix it often points at the
+end of the query. The diagnosis stays with the engine: a prefix is reported as undeclared only
+when declaring it moves the engine's own error further on (or removes it); the text is scanned
+merely for names worth trying. It runs pyoxigraph's parser, so call it where a crash is contained
+(a query process or the CLI), never in a web worker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pyoxigraph
+
+POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
+# Hidden before looking for `name:` uses: IRIs, strings and comments (replaced by spaces).
+MASK = re.compile(
+    r"<[^<>\"{}|^`\\\s]*>|\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''"
+    r"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#[^\n]*"
+)
+PREFIXED = re.compile(r"(?<![\w.:?$-])([A-Za-z][\w.-]*)?:")
+DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+PLACEHOLDER = "urn:x-undeclared:"
+MAX_TRIES = 24
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Undeclared:
+    prefix: str
+    at: Position  # its first use
+    iri: str | None  # the namespace, when the prefix is a known one
+
+
+def parse_message(message: str) -> tuple[Position, str] | None:
+    """The position and complaint in an Oxigraph message `error at L:C: …`."""
+    match = POSITION.search(message)
+    if not match:
+        return None
+    return Position(int(match.group(1)), int(match.group(2))), match.group(3).strip()
+
+
+def engine_error(query: str) -> tuple[Position, str] | None:
+    """Where and why pyoxigraph's parser stops on `query`; None if it parses."""
+    try:
+        pyoxigraph.Store().query(query)
+    except SyntaxError as err:
+        return parse_message(str(err))
+    except (OSError, ValueError, TypeError, RuntimeError):  # parsed, then refused to evaluate
+        return None
+    return None
+
+
+def _position(text: str, offset: int) -> Position:
+    return Position(text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+def _candidates(query: str) -> dict[str, Position]:
+    """Each `name:` used outside IRIs, strings and comments and not declared, at its first use."""
+    masked = MASK.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), query)
+    declared = {m.group(1) or "" for m in DECLARED.finditer(masked)}
+    found: dict[str, Position] = {}
+    for match in PREFIXED.finditer(masked):
+        name = match.group(1) or ""
+        if name not in declared and name not in found:
+            found[name] = _position(query, match.start())
+            if len(found) >= MAX_TRIES:
+                break
+    return found
+
+
+def undeclared(query: str, first: Position) -> tuple[list[tuple[str, Position]], tuple[Position, str] | None]:
+    """The prefixes the engine needs declared, and its error once they are (None: it parses)."""
+    needed: list[tuple[str, Position]] = []
+    error: tuple[Position, str] | None = (first, "")
+    for name, at in _candidates(query).items():
+        if error is None:
+            break
+        header = " ".join(f"PREFIX {p}: <{PLACEHOLDER}>" for p, _ in [*needed, (name, at)]) + "\n"
+        after = engine_error(header + query)
+        if after is not None:  # the added line shifts every position by one line
+            after = (Position(after[0].line - 1, after[0].column), after[1])
+        if after is None or error[0] < after[0]:
+            needed.append((name, at))
+            error = after
+    return needed, error
+
+
+def excerpt(query: str, at: Position) -> str:
+    """The line of the query at `at`, with a caret under the column."""
+    lines = query.splitlines()
+    if not 1 <= at.line <= len(lines):
+        return ""
+    return f"  {lines[at.line - 1].expandtabs(1)}\n  {' ' * max(0, at.column - 1)}^\n"
+
+
+def readable(detail: str) -> str:
+    """The engine's expectation, unless it is a list of character classes nobody can read."""
+    if not detail or "['" in detail or "\\u{" in detail or len(detail) > 160:
+        return "unexpected text here"
+    return detail.rstrip(".")
+
+
+def explain(query: str, message: str, prefixes: Mapping[str, str]) -> str:
+    """The 400 message for a query the engine could not parse: line, column, cause and fix."""
+    located = parse_message(message) or engine_error(query)
+    if located is None:
+        return message
+    at, detail = located
+    needed, remaining = undeclared(query, at)
+    if not needed:
+        return f"Query parse error at {at} (line:column): {readable(detail)}.\n{excerpt(query, at)}"
+    first_name, first_at = needed[0]
+    text = f"Query parse error at {first_at} (line:column): the prefix {first_name}: is not declared.\n"
+    text += "".join(f"Also at {pos}: the prefix {name}: is not declared.\n" for name, pos in needed[1:])
+    text += excerpt(query, first_at)
+    known = [(name, prefixes[name]) for name, _ in needed if name in prefixes]
+    if known:
+        text += "Add " + ("this line" if len(known) == 1 else "these lines") + " at the top of the query:\n"
+        text += "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in known)
+    for name, _ in needed:
+        if name not in prefixes:
+            text += f"{name}: is not a prefix this dataset knows: declare it as PREFIX {name}: <namespace IRI>\n"
+    if remaining is not None:
+        text += f"Even with them declared, the parser stops at {remaining[0]}: {readable(remaining[1])}.\n"
+    return text
