@@ -237,6 +237,7 @@ def every_response(app) -> list[tuple[str, str, dict, bytes | None]]:
         ("GET", "/ontology/0.1.0", {}, None),
         ("GET", "/ontology/diagram.svg", {}, None),
         ("GET", "/graph/asserted", {}, None),
+        ("GET", "/context.jsonld", {}, None),
         ("GET", "/article/evil", accept_html, None),
         ("GET", "/article/2020-11-20-aghdam", accept_html, None),
         ("GET", "/timeline", accept_html, None),

@@ -218,7 +218,7 @@ def test_any_public_base_maps_onto_this_server(tmp_path, make_ld_app):
     app = make_ld_app(build_from_trig(text, tmp_path, base=other))
     client = app.test_client()
     assert client.get(f"/id/{RESOURCE}").status_code == 303
-    doc = page(client.get(f"/doc/{RESOURCE}"))
+    doc = page(client.get(f"/doc/{RESOURCE}", headers={"Accept": "text/html"}))
     assert f"{other}id/{RESOURCE}" in doc.text
     assert all(not h.startswith(other) for h in doc.hrefs())
     assert "/id/azerbaijan" in doc.hrefs()
@@ -228,7 +228,7 @@ def test_any_public_base_maps_onto_this_server(tmp_path, make_ld_app):
     for href in page(client.get("/")).hrefs():
         if href.startswith("/"):
             assert client.get(href.split("#")[0], follow_redirects=True).status_code == 200, href
-    assert urlsplit(client.get(f"/id/{RESOURCE}").headers["Location"]).path == f"/doc/{RESOURCE}"
+    assert urlsplit(client.get(f"/id/{RESOURCE}", headers={"Accept": "text/html"}).headers["Location"]).path == f"/doc/{RESOURCE}"
 
 
 # --- documentation that cannot drift ------------------------------------------------------------

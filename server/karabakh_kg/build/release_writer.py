@@ -15,7 +15,8 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import BNode, Dataset, Graph, URIRef
 
-from karabakh_kg import rdf_bridge, releases
+from karabakh_kg import prefixes as prefix_table
+from karabakh_kg import rdf_bridge, rdf_writer, releases
 
 # dump file suffix -> format; the quad formats keep the named graphs, the others hold their union.
 QUAD_DUMPS = {"trig": pyoxigraph.RdfFormat.TRIG, "nq": pyoxigraph.RdfFormat.N_QUADS}
@@ -44,11 +45,12 @@ def write(
     """
     staged = releases.staging_dir(build_dir)
     try:
-        dataset = _with_stable_bnodes(dataset, prefixes or {})
+        prefixes = prefixes or prefix_table.table(base)
+        dataset = _with_stable_bnodes(dataset, prefixes)
         nquads = _sorted_nquads(dataset)
         (staged / releases.DATASET).write_bytes(nquads)
         _write_store(staged / releases.STORE, staged / releases.DATASET)
-        _write_dumps(staged / releases.DUMPS, nquads, prefixes or {})
+        _write_dumps(staged / releases.DUMPS, nquads, prefixes)
         for name, content in (files or {}).items():
             (staged / name).write_bytes(content)
         manifest = {
@@ -152,20 +154,9 @@ def _write_dumps(folder: Path, nquads: bytes, prefixes: dict[str, str]) -> None:
             seen.add(quad.triple)
             triples.append(quad.triple)
     for suffix, fmt in QUAD_DUMPS.items():
-        _gzip(
-            folder / f"{DUMP_NAME}.{suffix}.gz", pyoxigraph.serialize(quads, format=fmt, prefixes=_fit(prefixes, fmt))
-        )
+        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", rdf_writer.serialize(quads, fmt, prefixes))
     for suffix, fmt in TRIPLE_DUMPS.items():
-        _gzip(
-            folder / f"{DUMP_NAME}.{suffix}.gz", pyoxigraph.serialize(triples, format=fmt, prefixes=_fit(prefixes, fmt))
-        )
-
-
-def _fit(prefixes: dict[str, str], fmt) -> dict[str, str] | None:
-    """Prefixes for the formats that use them."""
-    if fmt in (pyoxigraph.RdfFormat.N_QUADS, pyoxigraph.RdfFormat.N_TRIPLES):
-        return None
-    return {p: ns for p, ns in sorted(prefixes.items()) if p}
+        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", rdf_writer.serialize(triples, fmt, prefixes))
 
 
 def _gzip(path: Path, data: bytes) -> None:

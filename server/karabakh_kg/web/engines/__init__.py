@@ -32,6 +32,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
+from karabakh_kg import prefixes as prefix_table
 from karabakh_kg.releases import Release
 from karabakh_kg.web.results import Rendered
 
@@ -129,13 +130,5 @@ def syntax_error(query: str) -> QueryError:
 
 
 def prefixes(base: str) -> dict[str, str]:
-    """Prefixes used when writing Turtle, TriG and RDF/XML answers."""
-    return {
-        "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-        "owl": "http://www.w3.org/2002/07/owl#",
-        "xsd": "http://www.w3.org/2001/XMLSchema#",
-        "skos": "http://www.w3.org/2004/02/skos/core#",
-        "kgo": base + "ontology#",
-        "kg": base + "id/",
-    }
+    """Prefixes used when writing Turtle, TriG, RDF/XML and JSON-LD answers: the project's one table."""
+    return prefix_table.table(base)

@@ -12,34 +12,12 @@ from urllib.parse import quote, urlsplit
 
 from flask import request
 
+from karabakh_kg import prefixes as prefix_table
 from karabakh_kg.web.app import state
 from karabakh_kg.web.views.pagedata import Term
 
-PREFIXES = (
-    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
-    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
-    ("owl", "http://www.w3.org/2002/07/owl#"),
-    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
-    ("skos", "http://www.w3.org/2004/02/skos/core#"),
-    ("dcterms", "http://purl.org/dc/terms/"),
-    ("sem", "http://semanticweb.cs.vu.nl/2009/11/sem/"),
-    ("schema", "https://schema.org/"),
-    ("schema", "http://schema.org/"),
-    ("prov", "http://www.w3.org/ns/prov#"),
-    ("time", "http://www.w3.org/2006/time#"),
-    ("org", "http://www.w3.org/ns/org#"),
-    ("geo", "http://www.opengis.net/ont/geosparql#"),
-    ("oa", "http://www.w3.org/ns/oa#"),
-    ("gaf", "http://groundedannotationframework.org/gaf#"),
-    ("wd", "http://www.wikidata.org/entity/"),
-    ("gn", "https://sws.geonames.org/"),
-    ("void", "http://rdfs.org/ns/void#"),
-    ("dcat", "http://www.w3.org/ns/dcat#"),
-    ("sd", "http://www.w3.org/ns/sparql-service-description#"),
-    ("foaf", "http://xmlns.com/foaf/0.1/"),
-    ("vann", "http://purl.org/vocab/vann/"),
-    ("sh", "http://www.w3.org/ns/shacl#"),
-)
+# The one prefix table, plus schema.org's old http namespace (still met in other people's data).
+PREFIXES = tuple(prefix_table.VOCABULARIES) + (("schema", "http://schema.org/"),)
 
 
 def base() -> str:
