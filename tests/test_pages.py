@@ -145,6 +145,23 @@ def test_dumps_are_listed_and_served(ld_client, published):
             if name.endswith(".ttl.gz"):
                 graph = parse_rdf(gzip.decompress(response.data), "turtle")
                 assert len(graph) == len(published.union())
+        plain = name.removesuffix(".gz")
+        assert f"/dumps/{plain}" in doc.hrefs()
+        with ld_client.get(f"/dumps/{plain}", headers={"Accept-Encoding": "identity"}) as response:
+            assert response.status_code == 200 and "Content-Encoding" not in response.headers
+            assert response.data == gzip.decompress((folder / name).read_bytes())
+            assert response.mimetype in (
+                "text/turtle",
+                "application/n-triples",
+                "application/ld+json",
+                "application/rdf+xml",
+                "application/trig",
+                "application/n-quads",
+            )
+            assert "Accept-Encoding" in response.vary
+        with ld_client.get(f"/dumps/{plain}", headers={"Accept-Encoding": "gzip"}) as response:
+            assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+            assert response.data == (folder / name).read_bytes()
     assert ld_client.get("/dumps/dataset.nq").status_code == 404
     assert ld_client.get("/dumps/manifest.json").status_code == 404
 
@@ -228,7 +245,10 @@ def test_any_public_base_maps_onto_this_server(tmp_path, make_ld_app):
     for href in page(client.get("/")).hrefs():
         if href.startswith("/"):
             assert client.get(href.split("#")[0], follow_redirects=True).status_code == 200, href
-    assert urlsplit(client.get(f"/id/{RESOURCE}", headers={"Accept": "text/html"}).headers["Location"]).path == f"/doc/{RESOURCE}"
+    assert (
+        urlsplit(client.get(f"/id/{RESOURCE}", headers={"Accept": "text/html"}).headers["Location"]).path
+        == f"/doc/{RESOURCE}"
+    )
 
 
 # --- documentation that cannot drift ------------------------------------------------------------

@@ -155,3 +155,42 @@ def test_traversal_is_404_on_the_live_server(ld_live, path):
         connection.close()
     assert response.status == 404, (path, response.status)
     assert b"dataset_sha256" not in body
+
+
+# --- clients that send no Accept header, the dumps by URL, HermiT on ontology + data ----------------------
+
+
+def test_a_client_without_accept_gets_rdf_for_a_resource(ld_live, published):
+    """urllib, owlready2, wget: no Accept header, so RDF/XML (the 303 is followed)."""
+    status, headers, body = http_get(f"{ld_live.url}/id/{RESOURCE}", accept=None)
+    assert status == 200 and headers["Content-Type"].startswith("application/rdf+xml")
+    graph = parse_rdf(body, "xml")
+    assert (published.iri(RESOURCE), None, None) in graph
+
+
+def test_owlready2_loads_a_resource_by_url(ld_live, published):
+    pytest.importorskip("owlready2")
+    script = (
+        "import sys, owlready2\n"
+        "onto = owlready2.get_ontology(sys.argv[1]).load()\n"
+        "print(len(list(owlready2.default_world.sparql('SELECT ?p ?o { ?s ?p ?o }'))))\n"
+    )
+    done = run(sys.executable, "-c", script, f"{ld_live.url}/id/{RESOURCE}", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) > 5
+
+
+@pytest.mark.parametrize("name", ["karabakh-kg.ttl", "karabakh-kg.jsonld", "karabakh-kg.rdf", "karabakh-kg.nt"])
+def test_rdflib_parses_each_dump_from_its_plain_url(ld_live, published, name):
+    graph = parse_rdf(f"{ld_live.url}/dumps/{name}")
+    assert len(graph) == len(published.union())
+
+
+@pytest.mark.java
+def test_hermit_reasons_over_ontology_and_data_from_the_owl_dump(ld_live, published, hermit_jar):
+    """The plain dumps stop HermiT at the first xsd:date; the OWL tools' copy is consistent."""
+    done = run("java", "-jar", str(hermit_jar), "-k", f"{ld_live.url}/dumps/karabakh-kg.owl")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "owl#Thing is satisfiable" in done.stdout and "Exception" not in done.stderr
+    plain = run("java", "-jar", str(hermit_jar), "-k", f"{ld_live.url}/dumps/karabakh-kg.rdf")
+    assert "UnsupportedDatatypeException" in plain.stderr

@@ -81,7 +81,9 @@ def short(iri: str, namespaces: dict[str, str], base: str = "") -> str:
         return f"{best[0]}:{iri[len(best[1]) :]}"
     if base and iri.startswith(base):
         rest = iri[len(base) :]
-        if rest and ":" not in rest.split("/", 1)[0] and not rest.startswith(("/", "?", "#")):
+        path = rest.split("#", 1)[0].split("?", 1)[0]
+        dot_segment = any(segment in (".", "..") for segment in path.split("/"))  # resolution would drop it
+        if rest and ":" not in rest.split("/", 1)[0] and not rest.startswith(("/", "?", "#")) and not dot_segment:
             return f"<{rest}>"
     return f"<{iri}>"
 

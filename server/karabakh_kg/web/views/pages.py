@@ -6,6 +6,7 @@ comes from this server, and the query page is a plain form whose answers are dra
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections import defaultdict
 
@@ -208,20 +209,46 @@ def dumps_index():
 
 @bp.route("/dumps/<name>")
 def dump(name: str):
-    """One dump file, only if it is one of those listed: a name never becomes a path."""
-    listed = {file_name: (size, fmt) for file_name, size, fmt in void.dumps()}
-    if name not in listed or not safe_path(name):
+    """One dump: `NAME.gz` as the gzip file, or `NAME` as RDF (gzip on the wire only if asked for).
+
+    Only a listed file is served: a name never becomes a path.
+    """
+    listed = {file_name: fmt for file_name, _, fmt in void.dumps()}
+    if not safe_path(name) or (name not in listed and name + ".gz" not in listed):
         return not_found(request.path, "dump")
-    response = send_file(
-        state().release.dumps / name,
-        mimetype="application/gzip",
-        as_attachment=True,
-        download_name=name,
-        conditional=True,
-        etag=True,
-        max_age=3600,
-    )
-    return response
+    if name in listed:
+        return send_file(
+            state().release.dumps / name,
+            mimetype="application/gzip",
+            as_attachment=True,
+            download_name=name,
+            conditional=True,
+            etag=True,
+            max_age=3600,
+        )
+    return _plain_dump(state().release.dumps / (name + ".gz"), listed[name + ".gz"])
+
+
+def _plain_dump(path, fmt: conneg.Format | None) -> Response:
+    """The dump's RDF itself: the stored gzip bytes as `Content-Encoding: gzip` to a client that
+    accepts gzip, else decompressed while it is sent (rdflib's `Graph().parse(url)`, owlready2)."""
+    content_type = fmt.content_type if fmt else "application/octet-stream"
+    gz = request.accept_encodings["gzip"] > 0
+    if gz:
+        response = send_file(path, mimetype=content_type, conditional=True, etag=False, max_age=3600)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+
+        def chunks():
+            with gzip.open(path, "rb") as stream:
+                while block := stream.read(1 << 16):
+                    yield block
+
+        response = Response(chunks(), content_type=content_type, direct_passthrough=True)
+        response.cache_control.max_age = 3600
+    response.vary.add("Accept-Encoding")
+    response.set_etag(f"{state().version}-{path.name}-{'gzip' if gz else 'identity'}")
+    return response.make_conditional(request)
 
 
 # --- the query page (GET /sparql from a browser) --------------------------------------------------
