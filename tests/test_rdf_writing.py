@@ -140,3 +140,11 @@ def test_compact_jsonld_round_trips(triples):
     body = rdf_writer.serialize(triples, ox.RdfFormat.JSON_LD, TABLE)
     assert json.loads(body)["@context"] == jsonld.context(DEFAULT_BASE)["@context"]
     assert _ox_graph(body, ox.RdfFormat.JSON_LD) == set(triples)
+
+
+def test_void_jsonld_carries_the_context_and_says_what_turtle_says(ld_client):
+    context = ld_client.get("/context.jsonld").get_json()["@context"]
+    body = ld_client.get("/.well-known/void?format=jsonld").get_data(as_text=True)
+    assert json.loads(body)["@context"] == context
+    turtle = ld_client.get("/.well-known/void?format=turtle").get_data(as_text=True)
+    assert isomorphic(_rdflib(body, "json-ld"), _rdflib(turtle, "turtle"))

@@ -190,7 +190,7 @@ def void_description():
             iris=void.iris(base),
             version=state().version,
         )
-    response = Response(void.serialize(void.graph(figs, base), fmt.key), content_type=fmt.content_type)
+    response = Response(void.serialize(void.graph(figs, base), fmt.key, base), content_type=fmt.content_type)
     response.vary.add("Accept")
     response.headers["Link"] = htmlpage.link_header(alternates)
     response.headers["Access-Control-Allow-Origin"] = "*"

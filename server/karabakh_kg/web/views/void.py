@@ -14,6 +14,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, XSD
 
+from karabakh_kg import jsonld, prefixes
 from karabakh_kg.web import conneg
 from karabakh_kg.web.app import state
 from karabakh_kg.web.views import pagedata
@@ -228,5 +229,7 @@ RDFLIB_FORMATS = {
 }
 
 
-def serialize(g: Graph, fmt_key: str) -> bytes:
-    return g.serialize(format=RDFLIB_FORMATS[fmt_key], encoding="utf-8")
+def serialize(g: Graph, fmt_key: str, base: str) -> bytes:
+    """The description in a format; JSON-LD compact, with the project's context like every JSON-LD answer."""
+    body = g.serialize(format=RDFLIB_FORMATS[fmt_key], encoding="utf-8")
+    return jsonld.compact(body, prefixes.table(base)) if fmt_key == "jsonld" else body
