@@ -11,7 +11,7 @@ from rdflib import Dataset, Graph
 
 from karabakh_kg import __version__, query_files, rdf_bridge, releases
 from karabakh_kg import prefixes as prefix_table
-from karabakh_kg.build import diagram, grounding, links, reasoning, release_writer, rules, sources, validation
+from karabakh_kg.build import diagram, grounding, hints, links, reasoning, release_writer, rules, sources, validation
 from karabakh_kg.errors import InputError, OutputError
 from karabakh_kg.namespaces import DEFAULT_BASE, IRIs
 
@@ -62,7 +62,13 @@ def assemble(src: sources.Sources, iris: IRIs, reasoner: str = "owlrl") -> tuple
         external = Graph()
         if src.links and src.ids:
             external = links.build_links(src.links[0], src.ids[0], iris, set(facts.subjects()))
-        inferred, dropped = background.result()
+        try:
+            inferred, dropped = background.result()
+        except InputError as err:  # name the clashing triples, their lines and the axioms behind them
+            files = [*src.facts, *src.ontology]
+            raise InputError(
+                [hints.explain_clash(p, ontology, asserted, files, iris.base) for p in err.problems]
+            ) from None
     inferred += bounds
     for triple in asserted:
         inferred.remove(triple)

@@ -14,6 +14,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
 from karabakh_kg import query_files, rdf_bridge
+from karabakh_kg.build import hints
 from karabakh_kg.build.sources import line_of
 from karabakh_kg.errors import InputError
 
@@ -37,7 +38,9 @@ def shacl_problems(data: Graph, shapes: Graph, ontology: Graph) -> list[str]:
         shape = report.value(result, SH.sourceShape)
         where = f" {path.n3(data.namespace_manager)}" if isinstance(path, URIRef) else ""
         named = f" ({shape.n3(shapes.namespace_manager)})" if isinstance(shape, URIRef) else ""
-        lines.append(f"{node.n3(data.namespace_manager)}{where}: {message}{named}")
+        lines.append(
+            f"{node.n3(data.namespace_manager)}{where}: {message}{named}{hints.label_language(data, node, path)}"
+        )
     return sorted(set(lines))
 
 
@@ -47,7 +50,8 @@ def check_problems(data: Graph) -> list[str]:
     for check in query_files.listing("checks"):
         for row in rdf_bridge.select(store, check.text):
             node, problem = row[0], row[1]
-            lines.append(f"{node.n3(data.namespace_manager)}: {problem} [{check.name}]")
+            hint = hints.did_you_mean(node, data) if check.name == "undeclared-term-violation" else ""
+            lines.append(f"{node.n3(data.namespace_manager)}: {problem} [{check.name}]{hint}")
     return sorted(lines)
 
 
@@ -72,4 +76,4 @@ def _locate(problem: str, fact_files: list[Path]) -> str:
         line = line_of(path, node + " a ") or line_of(path, node + "\n")
         if line:
             return f"{path}:{line}: {problem}"
-    return problem
+    return hints.where(fact_files, node) + problem
