@@ -44,6 +44,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("HOST", "127.0.0.1", str, "address `karabakh-kg serve` listens on"),
     Setting("PORT", 8080, int, "port `karabakh-kg serve` listens on"),
+    Setting(
+        "PID_FILE",
+        "",
+        str,
+        "file where `karabakh-kg serve` writes the server's process id, read by `karabakh-kg reload`; empty means `<BUILD_DIR>/serve-<PORT>.pid` (none for port 0)",
+    ),
     Setting("WORKERS", 2, int, "web worker processes started by `karabakh-kg serve` (gunicorn)"),
     Setting("THREADS", 4, int, "threads per web worker (gunicorn gthread); each waiting request holds one"),
     Setting(

@@ -91,6 +91,8 @@ def serve(settings: dict, release: releases.Release, overrides: dict) -> None:
             self.cfg.set("errorlog", "-")
             self.cfg.set("proc_name", "karabakh-kg")
             self.cfg.set("control_socket_disable", True)
+            if settings.get("PID_FILE"):  # read by `karabakh-kg reload`
+                self.cfg.set("pidfile", settings["PID_FILE"])
             self.pin()
 
         def pin(self) -> None:
