@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gzip
 import re
+from html import unescape as html_unescape
 from urllib.parse import urlsplit
 
 import pytest
 import rdflib
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from ld_helpers import ARTICLE_ID, FIXTURE_TRIG, RESOURCE, page, parse_rdf
 
@@ -130,6 +131,34 @@ def test_timeline_draws_every_event_in_date_order(ld_client, published):
     assert groups and set(groups) <= {"day", "month", "year", "range", "open", "unknown"}
     earliest = re.findall(r"</td><td>[a-z]+</td><td>(\d{4}-\d{2}-\d{2})", html.replace("\n", ""))
     assert earliest == sorted(earliest) and len(earliest) >= 3
+
+
+def test_timeline_labels_are_whole_and_undated_events_are_drawn(ld_client, published):
+    html = ld_client.get("/timeline").get_data(as_text=True)
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "…" not in svg
+    labels = {str(o) for e in _events(published) for o in published.all.objects(e, RDFS.label)}
+    drawn = html_unescape(" ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)))
+    for label in labels:
+        assert " ".join(label.split()) in drawn, label
+    undated = svg.split("Undated: the article gives no time for these", 1)
+    if len(undated) == 2:  # the real build has an undated event (the peacekeepers' deployment)
+        assert '<g class="event p-unknown">' in undated[1] and "no date in the article" in undated[1]
+
+
+def test_timeline_wraps_long_labels_and_draws_undated_rows():
+    from karabakh_kg.web.views import timeline_svg as ts
+
+    long = "A very long event label that goes on and on well past the width of the label column"
+    events = [
+        ts.Event("x:a", long, None, *ts.bounds("2020-11-20", None, None, None, None)[:2], "day", "2020-11-20"),
+        ts.Event("x:b", "Deployment", None, None, None, "unknown", ""),
+    ]
+    layout = ts.layout(events)
+    (row,) = layout.rows
+    assert len(row.lines) == 2 and " ".join(row.lines) == long
+    (undated,) = layout.undated_rows
+    assert undated.y > row.y and not undated.marks and layout.height > undated.y
 
 
 def test_dumps_are_listed_and_served(ld_client, published):

@@ -159,7 +159,7 @@ def timeline():
         layout = timeline_svg.layout(timeline_events())
     except PageQueryFailed as err:
         return failed(err)
-    return htmlpage.page("timeline.html", t=layout, short=timeline_svg.short, vary_accept=False)
+    return htmlpage.page("timeline.html", t=layout, vary_accept=False)
 
 
 # --- VoID and DCAT ------------------------------------------------------------------------------
