@@ -318,3 +318,25 @@ def test_home_lists_a_few_of_a_big_class_and_links_a_query_for_all(ld_client, mo
     total = int(more[0]["text"].split()[1].rstrip("…"))
     answer = page(ld_client.get(more[0]["href"], headers={"Accept": "text/html"}))
     assert f"{total} rows" in answer.text
+
+
+def test_ontology_page_descriptions_have_no_hard_line_breaks(ld_client, published):
+    html = ld_client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    literals = re.findall(r'<span class="literal">([^<]*)</span>', html) + re.findall(
+        r'<p class="(?:definition|comment)">([^<]*)</p>', html
+    )
+    assert literals
+    for text in literals:
+        for paragraph in text.split("\n\n"):
+            assert "\n" not in paragraph, paragraph
+
+
+def test_ontology_diagram_is_shown_at_its_own_size(ld_client, published):
+    if not (published.release.path / "diagram.svg").is_file():
+        pytest.skip("this build has no diagram (Graphviz absent)")
+    doc = page(ld_client.get("/ontology", headers={"Accept": "text/html"}))
+    (img,) = [i for i in doc.elements("img") if "diagram" in i.get("src", "")]
+    svg = ld_client.get(img["src"]).get_data(as_text=True)
+    width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert int(img["width"]) == round(width_pt * 4 / 3)  # unscaled: the page scrolls instead
+    assert int(img["width"]) < 2000, "the diagram should be laid out narrow enough to read"
