@@ -340,3 +340,12 @@ def test_ontology_diagram_is_shown_at_its_own_size(ld_client, published):
     width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
     assert int(img["width"]) == round(width_pt * 4 / 3)  # unscaled: the page scrolls instead
     assert int(img["width"]) < 2000, "the diagram should be laid out narrow enough to read"
+
+
+def test_home_page_names_each_graph_instead_of_its_iri(ld_client, published):
+    doc = page(ld_client.get("/", headers={"Accept": "text/html"}))
+    figures = [li for li in doc.text.split("\n") if " triples in the graph " in li]
+    assert figures
+    for name in ("ontology", "asserted", "inferred"):
+        assert any(f"in the graph {name}" in line for line in figures), figures
+    assert not any(published.base + "graph/" in line for line in figures)

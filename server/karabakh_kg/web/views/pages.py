@@ -63,6 +63,23 @@ def _groups() -> list[tuple]:
     return groups
 
 
+GRAPHS = {  # the named graphs, by the last segment of their IRI: what each holds
+    "ontology": "the classes, properties and axioms",
+    "asserted": "what the article states: the curated facts and their mentions",
+    "links": "links to Wikidata and GeoNames",
+    "inferred": "what OWL-RL reasoning adds",
+}
+
+
+def graph_names(iri: str) -> tuple[str, str | None]:
+    """(short name, what it holds) of a named graph: `asserted` rather than its whole IRI."""
+    prefix = weblinks.base() + "graph/"
+    if iri.startswith(prefix):
+        name = iri[len(prefix) :]
+        return name, GRAPHS.get(name)
+    return weblinks.curie(iri), None
+
+
 @bp.route("/")
 def home():
     """What this is, with figures and a link to everything."""
@@ -87,6 +104,7 @@ def home():
         queries=list(catalogue().values()),
         dumps=void.dumps(),
         base=weblinks.base(),
+        graph_names=graph_names,
     )
 
 
