@@ -1,4 +1,4 @@
-"""Every snippet of docs/using-the-data.md runs against a live server and prints what it promises."""
+"""Every snippet of docs/using-the-data.md and README.md runs against a live server and prints what it promises."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -15,25 +16,31 @@ from ld_helpers import ROOT
 
 pytestmark = pytest.mark.live
 
-GUIDE = ROOT / "docs" / "using-the-data.md"
+GUIDES = (ROOT / "docs" / "using-the-data.md", ROOT / "README.md")
 DOC_URL = "http://127.0.0.1:8080"
-BLOCK = re.compile(r"<!-- (expect: (?P<expect>.*?)|not run[^>]*) -->\n```(?P<lang>\w+)\n(?P<code>.*?)```", re.S)
+BLOCK = re.compile(
+    r"^(?P<indent> *)<!-- (expect: (?P<expect>.*?)|not run[^>]*) -->\n *```(?P<lang>\w+)\n(?P<code>.*?)^ *```",
+    re.S | re.M,
+)
 JENA_COMMANDS = {"riot": "riotcmd.riot", "tdb2.tdbloader": "tdb2.tdbloader", "tdb2.tdbquery": "tdb2.tdbquery"}
 
 
 def snippets() -> list[tuple[str, str, str]]:
-    """(language, code, expected output) of every snippet the guide marks as run."""
-    text = GUIDE.read_text(encoding="utf-8")
-    found = [(m["lang"], m["code"], m["expect"]) for m in BLOCK.finditer(text) if m["expect"] is not None]
+    """(language, code, expected output) of every snippet the guides mark as run."""
+    found = []
+    for guide in GUIDES:
+        for m in BLOCK.finditer(guide.read_text(encoding="utf-8")):
+            if m["expect"] is not None:
+                found.append((m["lang"], textwrap.dedent(m["code"]), m["expect"]))
     return found
 
 
-def test_every_code_block_is_marked_run_or_not():
-    text = GUIDE.read_text(encoding="utf-8")
-    assert text.count("```") // 2 == len(BLOCK.findall(text)), (
-        "a code block without <!-- expect: … --> or <!-- not run -->"
-    )
-    assert len(snippets()) >= 8
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda p: p.name)
+def test_every_code_block_is_marked_run_or_not(guide):
+    text = guide.read_text(encoding="utf-8")
+    fences = len(re.findall(r"^ *```", text, re.M)) // 2
+    assert fences == len(BLOCK.findall(text)), "a code block without <!-- expect: … --> or <!-- not run -->"
+    assert BLOCK.search(text)
 
 
 @pytest.mark.parametrize("lang, code, expect", snippets(), ids=[f"{i}-{s[0]}" for i, s in enumerate(snippets())])

@@ -1,7 +1,7 @@
 """Every setting of the server in one table: name, default, type and what it is for.
 
 A setting `NAME` is read from the environment as `KARABAKH_KG_NAME`, then overridden by the
-`test_config` mapping given to `create_app`. README.md documents each one (a test checks it).
+`test_config` mapping given to `create_app`. docs/endpoint.md documents each one (a test checks it).
 """
 
 from __future__ import annotations
