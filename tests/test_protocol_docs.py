@@ -56,3 +56,11 @@ def test_environment_overrides_and_bad_values():
     assert config.load({"QUERY_TIMEOUT": 1}, environ={"KARABAKH_KG_QUERY_TIMEOUT": "2.5"})["QUERY_TIMEOUT"] == 1
     with pytest.raises(ValueError, match="KARABAKH_KG_PORT"):
         config.load(environ={"KARABAKH_KG_PORT": "eighty"})
+
+
+def test_every_command_is_documented():
+    from karabakh_kg import cli
+
+    commands = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
+    for name in cli.COMMANDS:
+        assert f"`karabakh-kg {name}" in commands, name
