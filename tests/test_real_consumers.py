@@ -42,16 +42,19 @@ def test_rdflib_parses_the_ontology_and_its_version_iri(ld_live, published, whic
 # --- owlready2 (no Accept header at all) ------------------------------------------------------------
 
 
-def test_owlready2_loads_the_ontology_by_url(ld_live, published):
+def owlready2_loads(url: str, printed: str) -> list[int]:
+    """Load `url` with owlready2 (which sends no Accept header) in a fresh process; the numbers it prints."""
     pytest.importorskip("owlready2")
-    script = (
-        "import sys, owlready2\n"
-        "onto = owlready2.get_ontology(sys.argv[1]).load()\n"
-        "print(len(list(onto.classes())), len(list(onto.object_properties())))\n"
-    )
-    done = run(sys.executable, "-c", script, f"{ld_live.url}/ontology", timeout=120)
+    script = f"import sys, owlready2\nonto = owlready2.get_ontology(sys.argv[1]).load()\nprint({printed})\n"
+    done = run(sys.executable, "-c", script, url, timeout=120)
     assert done.returncode == 0, done.stderr
-    classes, properties = map(int, done.stdout.split())
+    return [int(n) for n in done.stdout.split()]
+
+
+def test_owlready2_loads_the_ontology_by_url(ld_live, published):
+    classes, properties = owlready2_loads(
+        f"{ld_live.url}/ontology", "len(list(onto.classes())), len(list(onto.object_properties()))"
+    )
     own = published.base + "ontology#"
     onto = published.graph("ontology")
     assert classes >= len({c for c in onto.subjects(RDF.type, OWL.Class) if str(c).startswith(own)})
@@ -169,15 +172,10 @@ def test_a_client_without_accept_gets_rdf_for_a_resource(ld_live, published):
 
 
 def test_owlready2_loads_a_resource_by_url(ld_live, published):
-    pytest.importorskip("owlready2")
-    script = (
-        "import sys, owlready2\n"
-        "onto = owlready2.get_ontology(sys.argv[1]).load()\n"
-        "print(len(list(owlready2.default_world.sparql('SELECT ?p ?o { ?s ?p ?o }'))))\n"
+    (triples,) = owlready2_loads(
+        f"{ld_live.url}/id/{RESOURCE}", "len(list(owlready2.default_world.sparql('SELECT ?p ?o { ?s ?p ?o }')))"
     )
-    done = run(sys.executable, "-c", script, f"{ld_live.url}/id/{RESOURCE}", timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert int(done.stdout.split()[-1]) > 5
+    assert triples > 5
 
 
 @pytest.mark.parametrize("name", ["karabakh-kg.ttl", "karabakh-kg.jsonld", "karabakh-kg.rdf", "karabakh-kg.nt"])

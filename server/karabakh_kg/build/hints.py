@@ -30,38 +30,44 @@ def short(term, base: str = DEFAULT_BASE) -> str:
     return term.n3() if hasattr(term, "n3") else str(term)
 
 
-def where(files: list[Path], *tokens: str) -> str:
-    """`file:line: ` of the first line using every token (prefixed names) as a whole term, or ``."""
-    patterns = [re.compile(r"(?<![\w:#/.-])" + re.escape(t) + r"(?![\w-])") for t in tokens]
+def _term(token: str) -> re.Pattern:
+    """A prefixed name as a whole term (not part of a longer name)."""
+    return re.compile(r"(?<![\w:#/.-])" + re.escape(token) + r"(?![\w-])")
+
+
+def _lines(files: list[Path]):
+    """(path, 1-based line number, line) of every readable file."""
     for path in files:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             continue
-        for number, line in enumerate(lines, 1):
-            code = line if line.lstrip().startswith("<") else line.split(" #", 1)[0]
-            if all(p.search(code) for p in patterns):
-                return f"{path}:{number}: "
+        yield from ((path, number, line) for number, line in enumerate(lines, 1))
+
+
+def where(files: list[Path], *tokens: str) -> str:
+    """`file:line: ` of the first line using every token (prefixed names) as a whole term, or ``."""
+    patterns = [_term(t) for t in tokens]
+    for path, number, line in _lines(files):
+        code = line if line.lstrip().startswith("<") else line.split(" #", 1)[0]
+        if all(p.search(code) for p in patterns):
+            return f"{path}:{number}: "
     return ""
 
 
 def where_said(files: list[Path], subject: str, *tokens: str) -> str:
     """`file:line: ` of the line in `subject`'s Turtle block that holds the tokens (predicate, object)."""
-    head = re.compile(r"^" + re.escape(subject) + r"(?![\w-])")
-    patterns = [re.compile(r"(?<![\w:#/.-])" + re.escape(t) + r"(?![\w-])") for t in tokens]
-    for path in files:
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
+    head, patterns = re.compile(r"^" + re.escape(subject) + r"(?![\w-])"), [_term(t) for t in tokens]
+    block: Path | None = None
+    for path, number, line in _lines(files):
+        if head.match(line):
+            block = path
+        elif block != path:
             continue
-        for number, line in enumerate(lines, 1):
-            if not head.match(line):
-                continue
-            for offset, following in enumerate(lines[number - 1 : number + 60]):
-                if all(p.search(following) for p in patterns):
-                    return f"{path}:{number + offset}: "
-                if following.rstrip().endswith(" .") or (offset and not following.strip()):
-                    break
+        if all(p.search(line) for p in patterns):
+            return f"{path}:{number}: "
+        if line.rstrip().endswith(" .") or not line.strip():
+            block = None
     return where(files, subject, *tokens) or where(files, *tokens)
 
 
