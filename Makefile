@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 APT_PACKAGES := default-jre-headless libapache-jena-java chromium graphviz virtuoso-opensource
 
-.PHONY: setup system-deps build serve test test-fast lint bench lock check clean diagram screenshots editor
+.PHONY: setup system-deps build serve reload test test-fast lint bench lock check clean diagram expected screenshots editor
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,11 +15,18 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
-## Debian packages the real-client tests use (Jena, HermiT's Java, Chromium, Graphviz, Virtuoso as a remote store); best effort, root only.
+## Debian packages the real-client tests use (Jena, HermiT's Java, Chromium, Graphviz, Virtuoso as a remote store);
+## says which and why before installing (root only, best effort).
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing Debian packages: $$missing"; \
+	  echo "make: installing Debian packages for the tests that use real tools: $$missing"; \
+	  echo "  default-jre-headless: Java, for HermiT (the reasoner in Protégé) and Apache Jena"; \
+	  echo "  libapache-jena-java: Apache Jena, a real SPARQL client and RDF parser"; \
+	  echo "  chromium: the browser tests of the pages"; \
+	  echo "  graphviz: the ontology's class diagram"; \
+	  echo "  virtuoso-opensource: a real remote SPARQL store for publish and --engine sparql:URL"; \
+	  echo "  (without them those tests skip; to skip installing, run: make test APT_PACKAGES=)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	elif [ -n "$$missing" ]; then echo "not installed (tests that need them will skip): $$missing"; fi
 
@@ -59,12 +66,22 @@ lock: setup
 editor:
 	cd server/editor && npm ci --no-audit --no-fund && npm run build
 
+## The class diagram the README shows.
 diagram: build
-	$(BIN)/karabakh-kg diagram docs/ontology-diagram.svg
+	$(BIN)/karabakh-kg diagram docs/img/ontology.svg
+
+## After a change to the facts, the ontology or a query: rewrite tests/expected/*.json from the build
+## and print the rows that changed; review with `git diff tests/expected` before committing.
+expected: build
+	$(BIN)/python tests/support/regenerate_expected.py
+
+## Make the running `make serve` server serve the current build (no downtime).
+reload: build
+	$(BIN)/karabakh-kg reload
 
 ## The README's screenshots (docs/img/resource-page.png, docs/img/timeline.png), taken by the browser test.
 screenshots: setup system-deps build
 	SCREENSHOTS_DIR=docs/img $(BIN)/python -m pytest -q tests/browser/test_browser.py
 
 clean:
-	rm -rf build
+	rm -rf build .setuptools-build

@@ -150,18 +150,16 @@ def pytest_collection_modifyitems(items):
             item.add_marker(getattr(pytest.mark, tier))
 
 
-# --- the figures of the reliability and security suites ---------------------------------------
+# --- the figures of the reliability and security suites: to a file, one line in the summary ---------
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Print (and save to tests/artifacts/security-figures.json) what the security suites measured."""
+    """Save what the security suites measured to tests/artifacts/security-figures.json; say so in one line."""
     from support import sec as sec_helpers
 
     if not sec_helpers.FIGURES:
         return
     for section in list(sec_helpers.FIGURES):
         sec_helpers.record(section)  # counters kept in memory are written out too
-    terminalreporter.section("reliability and security figures")
-    for section, figures in sorted(sec_helpers.FIGURES.items()):
-        shown = ", ".join(f"{name}={value}" for name, value in sorted(figures.items()))
-        terminalreporter.write_line(f"{section}: {shown}")
+    where = sec_helpers.FIGURES_FILE.relative_to(Path(__file__).parent.parent)
+    terminalreporter.write_line(f"reliability and security figures ({len(sec_helpers.FIGURES)} suites): {where}")

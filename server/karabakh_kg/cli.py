@@ -18,6 +18,7 @@ COMMANDS = {
     "check": ("karabakh_kg.commands.check", "validate the inputs without writing a build (0 conforms, 1 not)"),
     "query": ("karabakh_kg.commands.query", "run a competency query (by name or file) on the current build"),
     "serve": ("karabakh_kg.commands.serve", "serve the current build over HTTP (SPARQL endpoint, linked data)"),
+    "reload": ("karabakh_kg.commands.reload", "make the running server serve the current build (no downtime)"),
     "publish": (
         "karabakh_kg.commands.publish",
         "load the current build into a SPARQL 1.1 store (Graph Store Protocol)",

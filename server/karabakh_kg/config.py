@@ -1,7 +1,7 @@
 """Every setting of the server in one table: name, default, type and what it is for.
 
 A setting `NAME` is read from the environment as `KARABAKH_KG_NAME`, then overridden by the
-`test_config` mapping given to `create_app`. README.md documents each one (a test checks it).
+`test_config` mapping given to `create_app`. docs/endpoint.md documents each one (a test checks it).
 """
 
 from __future__ import annotations
@@ -62,6 +62,12 @@ SETTINGS: tuple[Setting, ...] = (
         10.0,
         float,
         "seconds a client has to send a request's headers, and the longest a kept-alive connection may stay idle; then it is closed (granian: at most 60)",
+    ),
+    Setting(
+        "PID_FILE",
+        "",
+        str,
+        "file where `karabakh-kg serve` writes the server's process id, read by `karabakh-kg reload`; empty means `<BUILD_DIR>/serve-<PORT>.pid` (none for port 0)",
     ),
     Setting(
         "QUERY_PROCESSES",

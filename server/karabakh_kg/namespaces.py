@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from rdflib import Namespace, URIRef
 
+from karabakh_kg import prefixes as prefix_table
+
 DEFAULT_BASE = "https://w3id.org/karabakh-kg/"
 
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -19,37 +21,13 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 GRAPH_NAMES = ("ontology", "asserted", "links", "inferred")
 
-# The vocabularies the data uses or aligns to, by their usual prefix: one table for query hints,
-# the editor's completion and the pages' short names (the project's own two come from the base).
-VOCABULARIES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "sem": str(SEM),
-    "schema": str(SCHEMA),
-    "prov": "http://www.w3.org/ns/prov#",
-    "time": str(TIME),
-    "org": str(ORG),
-    "geo": str(GEO),
-    "oa": str(OA),
-    "gaf": str(GAF),
-    "wd": str(WD),
-    "gn": "https://sws.geonames.org/",
-    "void": str(VOID),
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "sd": str(SD),
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "vann": "http://purl.org/vocab/vann/",
-    "sh": "http://www.w3.org/ns/shacl#",
-}
+# One prefix table for the whole project: `prefixes.py` (query hints, the editor, pages, answers).
+VOCABULARIES = dict(prefix_table.VOCABULARIES)
 
 
 def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
     """Every known prefix for a public base: `kgo:` and `kg:` first, then the vocabularies."""
-    return {"kgo": base + "ontology#", "kg": base + "id/", **VOCABULARIES}
+    return prefix_table.table(base)
 
 
 @dataclass(frozen=True)

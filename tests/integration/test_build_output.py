@@ -56,9 +56,17 @@ def test_inferred_graph_holds_only_new_triples(kg_store):
     assert not both
 
 
-@pytest.mark.parametrize("suffix", ["ttl", "nt", "jsonld", "rdf", "trig", "nq"])
+@pytest.mark.parametrize("suffix", ["ttl", "nt", "jsonld", "rdf", "trig", "nq", "owl"])
 def test_dumps_parse(kg_build, suffix):
-    fmt = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml", "trig": "trig", "nq": "nquads"}[suffix]
+    fmt = {
+        "ttl": "turtle",
+        "nt": "nt",
+        "jsonld": "json-ld",
+        "rdf": "xml",
+        "trig": "trig",
+        "nq": "nquads",
+        "owl": "xml",
+    }[suffix]
     data = gzip.decompress((releases.open_current(kg_build).dumps / f"karabakh-kg.{suffix}.gz").read_bytes())
     parsed = list(
         pyoxigraph.parse(
@@ -68,12 +76,13 @@ def test_dumps_parse(kg_build, suffix):
                 "nt": pyoxigraph.RdfFormat.N_TRIPLES,
                 "jsonld": pyoxigraph.RdfFormat.JSON_LD,
                 "rdf": pyoxigraph.RdfFormat.RDF_XML,
+                "owl": pyoxigraph.RdfFormat.RDF_XML,
                 "trig": pyoxigraph.RdfFormat.TRIG,
                 "nq": pyoxigraph.RdfFormat.N_QUADS,
             }[suffix],
         )
     )
-    assert len(parsed) > 4000, fmt
+    assert len(parsed) > (3000 if suffix == "owl" else 4000), fmt  # the OWL tools' copy has no inferred graph
 
 
 def test_links_are_kept_out_of_reasoning(kg_store):

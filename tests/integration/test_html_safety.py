@@ -105,7 +105,7 @@ def test_hostile_data_renders_as_text(hostile_client, path):
 
 
 def test_hostile_labels_are_shown_not_dropped(hostile_client):
-    doc = page(hostile_client.get("/doc/hostile"))
+    doc = page(hostile_client.get("/doc/hostile", headers={"Accept": "text/html"}))
     assert "<script>alert('label')</script>" in doc.text
     assert '"><img src=x onerror=alert(1)>' in doc.text
     assert "javascript:alert(5)" in doc.text  # shown, not linked

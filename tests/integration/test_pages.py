@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import re
+from html import unescape as html_unescape
 from urllib.parse import urlsplit
 
 import pytest
 import rdflib
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
+from karabakh_kg.web import conneg
 from support.ld import ARTICLE_ID, FIXTURE_TRIG, RESOURCE, page, parse_rdf
 
 OA = rdflib.Namespace("http://www.w3.org/ns/oa#")
@@ -132,6 +134,34 @@ def test_timeline_draws_every_event_in_date_order(ld_client, published):
     assert earliest == sorted(earliest) and len(earliest) >= 3
 
 
+def test_timeline_labels_are_whole_and_undated_events_are_drawn(ld_client, published):
+    html = ld_client.get("/timeline").get_data(as_text=True)
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "…" not in svg
+    labels = {str(o) for e in _events(published) for o in published.all.objects(e, RDFS.label)}
+    drawn = html_unescape(" ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)))
+    for label in labels:
+        assert " ".join(label.split()) in drawn, label
+    undated = svg.split("Undated: the article gives no time for these", 1)
+    if len(undated) == 2:  # the real build has an undated event (the peacekeepers' deployment)
+        assert '<g class="event p-unknown">' in undated[1] and "no date in the article" in undated[1]
+
+
+def test_timeline_wraps_long_labels_and_draws_undated_rows():
+    from karabakh_kg.web.views import timeline_svg as ts
+
+    long = "A very long event label that goes on and on well past the width of the label column"
+    events = [
+        ts.Event("x:a", long, None, *ts.bounds("2020-11-20", None, None, None, None)[:2], "day", "2020-11-20"),
+        ts.Event("x:b", "Deployment", None, None, None, "unknown", ""),
+    ]
+    layout = ts.layout(events)
+    (row,) = layout.rows
+    assert len(row.lines) == 2 and " ".join(row.lines) == long
+    (undated,) = layout.undated_rows
+    assert undated.y > row.y and not undated.marks and layout.height > undated.y
+
+
 def test_dumps_are_listed_and_served(ld_client, published):
     folder = published.release.dumps
     names = sorted(p.name for p in folder.iterdir())
@@ -145,6 +175,16 @@ def test_dumps_are_listed_and_served(ld_client, published):
             if name.endswith(".ttl.gz"):
                 graph = parse_rdf(gzip.decompress(response.data), "turtle")
                 assert len(graph) == len(published.union())
+        plain = name.removesuffix(".gz")
+        assert f"/dumps/{plain}" in doc.hrefs()
+        with ld_client.get(f"/dumps/{plain}", headers={"Accept-Encoding": "identity"}) as response:
+            assert response.status_code == 200 and "Content-Encoding" not in response.headers
+            assert response.data == gzip.decompress((folder / name).read_bytes())
+            assert response.mimetype in {f.media_type for f in conneg.formats(conneg.GRAPH)}
+            assert "Accept-Encoding" in response.vary
+        with ld_client.get(f"/dumps/{plain}", headers={"Accept-Encoding": "gzip"}) as response:
+            assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+            assert response.data == (folder / name).read_bytes()
     assert ld_client.get("/dumps/dataset.nq").status_code == 404
     assert ld_client.get("/dumps/manifest.json").status_code == 404
 
@@ -218,7 +258,7 @@ def test_any_public_base_maps_onto_this_server(tmp_path, make_ld_app):
     app = make_ld_app(build_from_trig(text, tmp_path, base=other))
     client = app.test_client()
     assert client.get(f"/id/{RESOURCE}").status_code == 303
-    doc = page(client.get(f"/doc/{RESOURCE}"))
+    doc = page(client.get(f"/doc/{RESOURCE}", headers={"Accept": "text/html"}))
     assert f"{other}id/{RESOURCE}" in doc.text
     assert all(not h.startswith(other) for h in doc.hrefs())
     assert "/id/azerbaijan" in doc.hrefs()
@@ -228,7 +268,10 @@ def test_any_public_base_maps_onto_this_server(tmp_path, make_ld_app):
     for href in page(client.get("/")).hrefs():
         if href.startswith("/"):
             assert client.get(href.split("#")[0], follow_redirects=True).status_code == 200, href
-    assert urlsplit(client.get(f"/id/{RESOURCE}").headers["Location"]).path == f"/doc/{RESOURCE}"
+    assert (
+        urlsplit(client.get(f"/id/{RESOURCE}", headers={"Accept": "text/html"}).headers["Location"]).path
+        == f"/doc/{RESOURCE}"
+    )
 
 
 # --- documentation that cannot drift ------------------------------------------------------------
@@ -237,9 +280,8 @@ def test_any_public_base_maps_onto_this_server(tmp_path, make_ld_app):
 def _linked_data_section() -> str:
     from support.ld import ROOT
 
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "\n## Linked data\n" in text
-    return text.split("\n## Linked data\n", 1)[1].split("\n## ", 1)[0]
+    assert "(docs/linked-data.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+    return (ROOT / "docs" / "linked-data.md").read_text(encoding="utf-8")
 
 
 def test_every_linked_data_route_is_documented(ld_apps):
@@ -269,3 +311,34 @@ def test_home_lists_a_few_of_a_big_class_and_links_a_query_for_all(ld_client, mo
     total = int(more[0]["text"].split()[1].rstrip("…"))
     answer = page(ld_client.get(more[0]["href"], headers={"Accept": "text/html"}))
     assert f"{total} rows" in answer.text
+
+
+def test_ontology_page_descriptions_have_no_hard_line_breaks(ld_client, published):
+    html = ld_client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    literals = re.findall(r'<span class="literal">([^<]*)</span>', html) + re.findall(
+        r'<p class="(?:definition|comment)">([^<]*)</p>', html
+    )
+    assert literals
+    for text in literals:
+        for paragraph in text.split("\n\n"):
+            assert "\n" not in paragraph, paragraph
+
+
+def test_ontology_diagram_is_shown_at_its_own_size(ld_client, published):
+    if not (published.release.path / "diagram.svg").is_file():
+        pytest.skip("this build has no diagram (Graphviz absent)")
+    doc = page(ld_client.get("/ontology", headers={"Accept": "text/html"}))
+    (img,) = [i for i in doc.elements("img") if "diagram" in i.get("src", "")]
+    svg = ld_client.get(img["src"]).get_data(as_text=True)
+    width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert int(img["width"]) == round(width_pt * 4 / 3)  # unscaled: the page scrolls instead
+    assert int(img["width"]) < 2000, "the diagram should be laid out narrow enough to read"
+
+
+def test_home_page_names_each_graph_instead_of_its_iri(ld_client, published):
+    doc = page(ld_client.get("/", headers={"Accept": "text/html"}))
+    figures = [li for li in doc.text.split("\n") if " triples in the graph " in li]
+    assert figures
+    for name in ("ontology", "asserted", "inferred"):
+        assert any(f"in the graph {name}" in line for line in figures), figures
+    assert not any(published.base + "graph/" in line for line in figures)

@@ -42,16 +42,19 @@ def test_rdflib_parses_the_ontology_and_its_version_iri(ld_live, published, whic
 # --- owlready2 (no Accept header at all) ------------------------------------------------------------
 
 
-def test_owlready2_loads_the_ontology_by_url(ld_live, published):
+def owlready2_loads(url: str, printed: str) -> list[int]:
+    """Load `url` with owlready2 (which sends no Accept header) in a fresh process; the numbers it prints."""
     pytest.importorskip("owlready2")
-    script = (
-        "import sys, owlready2\n"
-        "onto = owlready2.get_ontology(sys.argv[1]).load()\n"
-        "print(len(list(onto.classes())), len(list(onto.object_properties())))\n"
-    )
-    done = run(sys.executable, "-c", script, f"{ld_live.url}/ontology", timeout=120)
+    script = f"import sys, owlready2\nonto = owlready2.get_ontology(sys.argv[1]).load()\nprint({printed})\n"
+    done = run(sys.executable, "-c", script, url, timeout=120)
     assert done.returncode == 0, done.stderr
-    classes, properties = map(int, done.stdout.split())
+    return [int(n) for n in done.stdout.split()]
+
+
+def test_owlready2_loads_the_ontology_by_url(ld_live, published):
+    classes, properties = owlready2_loads(
+        f"{ld_live.url}/ontology", "len(list(onto.classes())), len(list(onto.object_properties()))"
+    )
     own = published.base + "ontology#"
     onto = published.graph("ontology")
     assert classes >= len({c for c in onto.subjects(RDF.type, OWL.Class) if str(c).startswith(own)})
@@ -155,3 +158,37 @@ def test_traversal_is_404_on_the_live_server(ld_live, path):
         connection.close()
     assert response.status == 404, (path, response.status)
     assert b"dataset_sha256" not in body
+
+
+# --- clients that send no Accept header, the dumps by URL, HermiT on ontology + data ----------------------
+
+
+def test_a_client_without_accept_gets_rdf_for_a_resource(ld_live, published):
+    """urllib, owlready2, wget: no Accept header, so RDF/XML (the 303 is followed)."""
+    status, headers, body = http_get(f"{ld_live.url}/id/{RESOURCE}", accept=None)
+    assert status == 200 and headers["Content-Type"].startswith("application/rdf+xml")
+    graph = parse_rdf(body, "xml")
+    assert (published.iri(RESOURCE), None, None) in graph
+
+
+def test_owlready2_loads_a_resource_by_url(ld_live, published):
+    (triples,) = owlready2_loads(
+        f"{ld_live.url}/id/{RESOURCE}", "len(list(owlready2.default_world.sparql('SELECT ?p ?o { ?s ?p ?o }')))"
+    )
+    assert triples > 5
+
+
+@pytest.mark.parametrize("name", ["karabakh-kg.ttl", "karabakh-kg.jsonld", "karabakh-kg.rdf", "karabakh-kg.nt"])
+def test_rdflib_parses_each_dump_from_its_plain_url(ld_live, published, name):
+    graph = parse_rdf(f"{ld_live.url}/dumps/{name}")
+    assert len(graph) == len(published.union())
+
+
+@pytest.mark.java
+def test_hermit_reasons_over_ontology_and_data_from_the_owl_dump(ld_live, published, hermit_jar):
+    """The plain dumps stop HermiT at the first xsd:date; the OWL tools' copy is consistent."""
+    done = run("java", "-jar", str(hermit_jar), "-k", f"{ld_live.url}/dumps/karabakh-kg.owl")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "owl#Thing is satisfiable" in done.stdout and "Exception" not in done.stderr
+    plain = run("java", "-jar", str(hermit_jar), "-k", f"{ld_live.url}/dumps/karabakh-kg.rdf")
+    assert "UnsupportedDatatypeException" in plain.stderr

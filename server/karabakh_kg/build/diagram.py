@@ -24,7 +24,9 @@ def dot_source(ontology: Graph) -> str:
     """The DOT text: own classes as boxes, sub-class edges, and domain→range property edges."""
     lines = [
         "digraph ontology {",
-        '  graph [rankdir=BT, fontname="Helvetica", fontsize=10, nodesep=0.25, ranksep=0.5];',
+        # Right to left: super-classes on the left, sub-classes to their right. Half as wide as
+        # bottom-to-top (which put every leaf class on one row), so it reads at its natural size.
+        '  graph [rankdir=RL, fontname="Helvetica", fontsize=10, nodesep=0.25, ranksep=0.5];',
         '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Helvetica", fontsize=10];',
         '  edge [fontname="Helvetica", fontsize=8];',
     ]

@@ -16,6 +16,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from karabakh_kg.build import hints
 from karabakh_kg.build.sources import line_of
 from karabakh_kg.errors import InputError
 from karabakh_kg.namespaces import OA, SCHEMA, IRIs
@@ -80,6 +81,7 @@ def ground(facts: Graph, article: Article, iris: IRIs, fact_files: list[Path]) -
             where = _where(fact_files, exact)
             problems.append(
                 f"{where}{resource.n3(facts.namespace_manager)}: quote not found verbatim in {article.path.name}: {exact!r}"
+                + hints.nearest_passage(exact, text)
             )
             continue
         by_resource.setdefault(resource, []).append((start, exact))

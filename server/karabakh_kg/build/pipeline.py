@@ -10,17 +10,13 @@ from pathlib import Path
 from rdflib import OWL, Dataset, Graph
 
 from karabakh_kg import __version__, query_files, rdf_bridge, releases
-from karabakh_kg.build import diagram, grounding, links, reasoning, release_writer, rules, sources, validation
+from karabakh_kg import prefixes as prefix_table
+from karabakh_kg.build import diagram, grounding, hints, links, reasoning, release_writer, rules, sources, validation
 from karabakh_kg.errors import InputError, OutputError
 from karabakh_kg.namespaces import DEFAULT_BASE, IRIs
 
 # name -> closure(ontology, asserted) -> (inferred, dropped noise counts); both give the same triples on the article.
 REASONERS = {"owlrl": reasoning.closure, "rules": rules.closure}
-
-PREFIXES = {
-    "kg": "id/",
-    "kgo": "ontology#",
-}
 
 
 def build(
@@ -70,17 +66,17 @@ def assemble(src: sources.Sources, iris: IRIs, reasoner: str = "owlrl") -> tuple
         external = Graph()
         if src.links and src.ids:
             external = links.build_links(src.links[0], src.ids[0], iris, set(facts.subjects()))
-        inferred, dropped = background.result()
+        try:
+            inferred, dropped = background.result()
+        except InputError as err:  # name the clashing triples, their lines and the axioms behind them
+            files = [*src.facts, *src.ontology]
+            raise InputError(
+                [hints.explain_clash(p, ontology, asserted, files, iris.base) for p in err.problems]
+            ) from None
     inferred += bounds
     for triple in asserted:
         inferred.remove(triple)
-    prefixes = {
-        p: str(ns)
-        for g in (shapes, facts, ontology)
-        for p, ns in g.namespaces()
-        if p and p not in ("sh", "kgsh", "xml")
-    }
-    prefixes.update({prefix: iris.base + suffix for prefix, suffix in PREFIXES.items()})
+    prefixes = prefix_table.table(iris.base)
     dataset = Dataset()
     for name, graph in (("ontology", ontology), ("asserted", asserted), ("links", external), ("inferred", inferred)):
         target = dataset.graph(iris.graph(name))
@@ -97,7 +93,7 @@ def assemble(src: sources.Sources, iris: IRIs, reasoner: str = "owlrl") -> tuple
         "dropped": dict(sorted(dropped.items())),
         "mentions": len(set(asserted.subjects(predicate=None, object=iris.kgo.Mention))),
         "reasoner": reasoner,
-        "prefixes": dict(sorted(prefixes.items())),
+        "prefixes": prefixes,
     }
     return dataset, extra
 

@@ -15,7 +15,9 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import BNode, Dataset, Graph, URIRef
 
-from karabakh_kg import rdf_bridge, releases
+from karabakh_kg import prefixes as prefix_table
+from karabakh_kg import rdf_bridge, rdf_writer, releases
+from karabakh_kg.build import owl_export
 
 # dump file suffix -> format; the quad formats keep the named graphs, the others hold their union.
 QUAD_DUMPS = {"trig": pyoxigraph.RdfFormat.TRIG, "nq": pyoxigraph.RdfFormat.N_QUADS}
@@ -26,6 +28,7 @@ TRIPLE_DUMPS = {
     "rdf": pyoxigraph.RdfFormat.RDF_XML,
 }
 DUMP_NAME = "karabakh-kg"
+OWL_DUMP = "owl"  # RDF/XML: ontology + asserted + links, for OWL 2 DL tools (build/owl_export.py)
 
 
 def write(
@@ -44,11 +47,12 @@ def write(
     """
     staged = releases.staging_dir(build_dir)
     try:
-        dataset = _with_stable_bnodes(dataset, prefixes or {})
+        prefixes = prefixes or prefix_table.table(base)
+        dataset = _with_stable_bnodes(dataset, prefixes)
         nquads = _sorted_nquads(dataset)
         (staged / releases.DATASET).write_bytes(nquads)
         _write_store(staged / releases.STORE, staged / releases.DATASET)
-        _write_dumps(staged / releases.DUMPS, nquads, prefixes or {})
+        _write_dumps(staged / releases.DUMPS, nquads, prefixes, base)
         for name, content in (files or {}).items():
             (staged / name).write_bytes(content)
         manifest = {
@@ -142,8 +146,8 @@ def _write_store(path: Path, nquads_file: Path) -> None:
     del store
 
 
-def _write_dumps(folder: Path, nquads: bytes, prefixes: dict[str, str]) -> None:
-    """Every serialisation of the dataset, gzipped, written by Oxigraph from the sorted N-Quads."""
+def _write_dumps(folder: Path, nquads: bytes, prefixes: dict[str, str], base: str) -> None:
+    """Every serialisation of the dataset, gzipped, from the sorted N-Quads; and the OWL tools' copy."""
     folder.mkdir()
     quads = list(pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS))
     triples, seen = [], set()
@@ -152,20 +156,11 @@ def _write_dumps(folder: Path, nquads: bytes, prefixes: dict[str, str]) -> None:
             seen.add(quad.triple)
             triples.append(quad.triple)
     for suffix, fmt in QUAD_DUMPS.items():
-        _gzip(
-            folder / f"{DUMP_NAME}.{suffix}.gz", pyoxigraph.serialize(quads, format=fmt, prefixes=_fit(prefixes, fmt))
-        )
+        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", rdf_writer.serialize(quads, fmt, prefixes))
     for suffix, fmt in TRIPLE_DUMPS.items():
-        _gzip(
-            folder / f"{DUMP_NAME}.{suffix}.gz", pyoxigraph.serialize(triples, format=fmt, prefixes=_fit(prefixes, fmt))
-        )
-
-
-def _fit(prefixes: dict[str, str], fmt) -> dict[str, str] | None:
-    """Prefixes for the formats that use them."""
-    if fmt in (pyoxigraph.RdfFormat.N_QUADS, pyoxigraph.RdfFormat.N_TRIPLES):
-        return None
-    return {p: ns for p, ns in sorted(prefixes.items()) if p}
+        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", rdf_writer.serialize(triples, fmt, prefixes))
+    owl = owl_export.triples(quads, base)
+    _gzip(folder / f"{DUMP_NAME}.{OWL_DUMP}.gz", rdf_writer.serialize(owl, pyoxigraph.RdfFormat.RDF_XML, prefixes))
 
 
 def _gzip(path: Path, data: bytes) -> None:

@@ -14,6 +14,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
 from karabakh_kg import query_files, rdf_bridge
+from karabakh_kg.build import hints
 from karabakh_kg.build.sources import line_of
 from karabakh_kg.errors import InputError
 
@@ -37,17 +38,20 @@ def shacl_problems(data: Graph, shapes: Graph, ontology: Graph) -> list[str]:
         shape = report.value(result, SH.sourceShape)
         where = f" {path.n3(data.namespace_manager)}" if isinstance(path, URIRef) else ""
         named = f" ({shape.n3(shapes.namespace_manager)})" if isinstance(shape, URIRef) else ""
-        lines.append(f"{node.n3(data.namespace_manager)}{where}: {message}{named}")
+        lines.append(
+            f"{node.n3(data.namespace_manager)}{where}: {message}{named}{hints.label_language(data, node, path)}"
+        )
     return sorted(set(lines))
 
 
-def check_problems(store, names) -> list[str]:
+def check_problems(store, names, ontology: Graph) -> list[str]:
     """Rows of every `checks/*-violation.rq` query on an Oxigraph store; each must return none."""
     lines = []
     for check in query_files.listing("checks"):
         for row in rdf_bridge.select(store, check.text):
             node, problem = row[0], row[1]
-            lines.append(f"{node.n3(names)}: {problem} [{check.name}]")
+            hint = hints.did_you_mean(node, ontology) if check.name == "undeclared-term-violation" else ""
+            lines.append(f"{node.n3(names)}: {problem} [{check.name}]{hint}")
     return sorted(lines)
 
 
@@ -57,7 +61,7 @@ def validate(asserted: Graph, store, shapes: Graph, ontology: Graph, fact_files:
     The shapes see what the curators wrote (and the mentions); the checks see `store`, which also
     holds the ontology and what the build derived (day bounds), since they compare dates.
     """
-    problems = shacl_problems(asserted, shapes, ontology) + check_problems(store, asserted.namespace_manager)
+    problems = shacl_problems(asserted, shapes, ontology) + check_problems(store, asserted.namespace_manager, ontology)
     if problems:
         raise InputError([_locate(p, fact_files) for p in problems])
 
@@ -69,4 +73,4 @@ def _locate(problem: str, fact_files: list[Path]) -> str:
         line = line_of(path, node + " a ") or line_of(path, node + "\n")
         if line:
             return f"{path}:{line}: {problem}"
-    return problem
+    return hints.where(fact_files, node) + problem

@@ -5,17 +5,20 @@ limits and settings; only the SPARQL routes, the Graph Store read side and /heal
 written as a plain release in a temporary build folder, removed when the server stops, and a file
 that does not parse stops the command with file:line:column (exit code 2).
 
-Exit code 2 when the build or the settings are unusable: the build is checked before any worker
-starts, so the message is one clear line instead of workers failing one by one.
+Exit code 2 when the build, the settings or the port are unusable: all are checked before any
+worker starts, so the message is one clear line instead of workers failing one by one. The
+server's process id goes to a pid file, which `karabakh-kg reload` reads.
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
+import errno
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -95,6 +98,11 @@ def run(args: argparse.Namespace) -> int:
     except (releases.ReleaseError, ValueError) as err:
         print(f"karabakh-kg serve: cannot start: {err}", file=sys.stderr)
         return 2
+    busy = port_in_use(settings["HOST"], settings["PORT"])
+    if busy:
+        print(busy, file=sys.stderr)
+        return 2
+    settings["PID_FILE"] = str(pid_file(settings) or "")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
     if settings["ALLOW_NETWORK"]:
         logging.getLogger("karabakh_kg.serve").warning(
@@ -126,3 +134,33 @@ def prepare_dataset(args: argparse.Namespace, settings: dict) -> str:
         file=sys.stderr,
     )
     return str(build_dir)
+
+
+def pid_file(settings: dict) -> Path | None:
+    """Where the server's process id is written: the setting, else `<BUILD_DIR>/serve-<PORT>.pid`."""
+    if settings["PID_FILE"]:
+        return Path(settings["PID_FILE"])
+    if not settings["PORT"]:
+        return None
+    return Path(settings["BUILD_DIR"]) / f"serve-{settings['PORT']}.pid"
+
+
+def port_in_use(host: str, port: int) -> str:
+    """A message saying the port is taken and how to choose another, or `` when it is free."""
+    if not port:
+        return ""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            probe.bind((host, port))
+    except OSError as err:
+        if err.errno != errno.EADDRINUSE:
+            return f"karabakh-kg serve: cannot listen on {host}:{port}: {err.strerror}"
+        return (
+            f"karabakh-kg serve: port {port} on {host} is already in use (another `karabakh-kg serve`?).\n"
+            f"  Choose another port: `karabakh-kg serve --port {port + 1}` (or KARABAKH_KG_PORT={port + 1}; "
+            "`--port 0` takes any free one),\n"
+            f"  or reload the server already there with `karabakh-kg reload --port {port}`."
+        )
+    return ""

@@ -164,6 +164,11 @@ def negotiate(accept: str | None, kind: str, format_param: str | None = None, ex
                     return f
             raise NotAcceptable(offered, f"format={format_param}")
         return chosen
+    return choose(accept, offered)
+
+
+def choose(accept: str | None, offered: tuple[Format, ...]) -> Format:
+    """The offered format the Accept header prefers (ties go to the earlier one); no header: the first."""
     ranges = parse_accept(accept)
     if not ranges:
         return offered[0]
@@ -183,3 +188,21 @@ def negotiate(accept: str | None, kind: str, format_param: str | None = None, ex
     if best is None:
         raise NotAcceptable(offered, f"Accept: {accept}")
     return best
+
+
+# Linked-data documents (a resource's, the ontology): RDF/XML first, HTML for those who ask for it.
+DOCUMENT = tuple(BY_KEY[k] for k in ("rdfxml", "turtle", "jsonld", "ntriples", "html"))
+
+
+def negotiate_document(accept: str | None, offered: tuple[Format, ...] = DOCUMENT) -> Format:
+    """The format of a linked-data document: RDF for programs, HTML for browsers.
+
+    A client that states no preference (no Accept header, or only `*/*`: owlready2, urllib, wget,
+    curl) is a program and gets the first format offered, RDF/XML, which every RDF and OWL tool
+    reads; a browser always names text/html. Otherwise the Accept header decides, ties going to
+    the earlier format.
+    """
+    ranges = parse_accept(accept)
+    if not ranges or all(t == "*" and s == "*" and q > 0 for t, s, q in ranges):
+        return offered[0]
+    return choose(accept, offered)

@@ -15,6 +15,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from karabakh_kg import rdf_writer
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 RDF_FORMATS = {
@@ -221,24 +223,5 @@ def boolean(value: bool, fmt: str) -> Rendered:
 def triples(items: Iterable, fmt: str, limit: int, prefixes: dict[str, str] | None = None) -> Rendered:
     """Write CONSTRUCT/DESCRIBE results (pyoxigraph Triples) as an RDF document."""
     taken, truncated = _take(items, limit)
-    rdf_format = RDF_FORMATS[fmt]
-    if fmt in ("turtle", "trig", "rdfxml"):
-        used = _used_prefixes(taken, prefixes or {})
-        body = ox.serialize(taken, format=rdf_format, prefixes=used)
-    else:
-        body = ox.serialize(taken, format=rdf_format)
+    body = rdf_writer.serialize(taken, RDF_FORMATS[fmt], prefixes)
     return Rendered(body, len(taken), truncated)
-
-
-def _used_prefixes(items: list, prefixes: dict[str, str]) -> dict[str, str]:
-    """Only the prefixes whose namespace some IRI of the answer starts with."""
-    if not prefixes:
-        return {}
-    iris = set()
-    for t in items:
-        for term in (t.subject, t.predicate, t.object):
-            if isinstance(term, ox.NamedNode):
-                iris.add(term.value)
-            elif isinstance(term, ox.Literal) and not term.language:
-                iris.add(term.datatype.value)
-    return {p: ns for p, ns in prefixes.items() if any(i.startswith(ns) for i in iris)}

@@ -98,6 +98,11 @@ def serve(settings: dict, release: releases.Release, overrides: dict) -> None:
     pinned = Pinned(pin_dir / "current", settings, release)
     master = os.getpid()
     atexit.register(lambda: os.getpid() == master and shutil.rmtree(pin_dir, ignore_errors=True))
+    pid_file = Path(settings["PID_FILE"]) if settings.get("PID_FILE") else None
+    if pid_file is not None:  # read by `karabakh-kg reload` (SIGHUP to this process, on either front)
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(f"{master}\n", encoding="utf-8")
+        atexit.register(lambda: os.getpid() == master and pid_file.unlink(missing_ok=True))
     _preload_modules()
     front = settings["SERVER"]
     if front == "granian":

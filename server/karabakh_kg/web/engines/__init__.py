@@ -36,6 +36,7 @@ from typing import Any, Protocol
 import pyoxigraph
 
 from karabakh_kg import namespaces, query_errors
+from karabakh_kg import prefixes as prefix_table
 from karabakh_kg.namespaces import DEFAULT_BASE
 from karabakh_kg.releases import Release
 from karabakh_kg.web.results import Rendered
@@ -162,13 +163,5 @@ def parse_error(query: str, err: SyntaxError, base: str = DEFAULT_BASE) -> Query
 
 
 def prefixes(base: str) -> dict[str, str]:
-    """Prefixes used when writing Turtle, TriG and RDF/XML answers."""
-    return {
-        "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-        "owl": "http://www.w3.org/2002/07/owl#",
-        "xsd": "http://www.w3.org/2001/XMLSchema#",
-        "skos": "http://www.w3.org/2004/02/skos/core#",
-        "kgo": base + "ontology#",
-        "kg": base + "id/",
-    }
+    """Prefixes used when writing Turtle, TriG, RDF/XML and JSON-LD answers: the project's one table."""
+    return prefix_table.table(base)

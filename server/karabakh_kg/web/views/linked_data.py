@@ -1,20 +1,27 @@
 """Dereferenceable IRIs (Cool URIs): resources, their documents, the ontology and its version IRI.
 
 - `/id/<path>` names a thing; it answers 303 See Other to the document describing it, chosen by
-  Accept: `/doc/<path>` (HTML) or `/doc/<path>.ttl|.jsonld|.rdf|.nt`.
+  Accept: `/doc/<path>.rdf|.ttl|.jsonld|.nt` or `/doc/<path>` (HTML).
 - `/doc/<path>[.suffix]` is that document; a suffix beats the Accept header. HTML and RDF twins
   point to each other with `Link: <…>; rel="alternate"; type=…`; everything says `Vary: Accept`.
 - `/ontology` (terms are hash IRIs `/ontology#Term`) and its version IRI `/ontology/<version>`
-  answer directly: RDF/XML by default (Protégé's OWL API, owlready2, rdflib), Turtle, JSON-LD,
-  N-Triples by Accept or suffix, and HTML documentation for browsers.
+  answer directly, by Accept or suffix.
+- One policy for every document: RDF/XML to a client that states no preference (no Accept, or
+  `*/*`: owlready2, urllib, wget, curl), HTML to browsers (they always ask for it), else what the
+  Accept header prefers among RDF/XML, Turtle, JSON-LD, N-Triples and HTML.
 - `/graph/<name>` (the named graphs): the graph itself to RDF clients, else 303 to the VoID description.
+- `/context.jsonld` is the JSON-LD context (the prefix table) that JSON-LD answers carry inline.
 An IRI the dataset does not mention gets a 404 with a page saying what exists instead.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 from flask import Blueprint, Response, redirect, request, url_for
 
+from karabakh_kg import jsonld
 from karabakh_kg.web import conneg
 from karabakh_kg.web.state import state
 from karabakh_kg.web.views import describe, graph_store, htmlpage, ontology_doc, pagedata, weblinks
@@ -35,8 +42,11 @@ bp = Blueprint("linked_data", __name__)
 SUFFIXES = {"html": "html", "ttl": "turtle", "jsonld": "jsonld", "rdf": "rdfxml", "nt": "ntriples"}
 ONTOLOGY_SUFFIXES = {**SUFFIXES, "owl": "rdfxml"}
 SUFFIX_OF = {"turtle": "ttl", "jsonld": "jsonld", "rdfxml": "rdf", "ntriples": "nt", "html": "html"}
-RDF_DOC = tuple(conneg.BY_KEY[k] for k in ("turtle", "jsonld", "rdfxml", "ntriples"))
-ONTOLOGY_DEFAULT = conneg.BY_KEY["rdfxml"]
+RDF_DOC = tuple(f for f in conneg.DOCUMENT if f.key != "html")
+OWL_XML = "application/owl+xml"
+ONTOLOGY_FORMATS = (
+    dataclasses.replace(conneg.BY_KEY["rdfxml"], aliases=conneg.BY_KEY["rdfxml"].aliases + (OWL_XML,)),
+) + conneg.DOCUMENT[1:]
 
 
 # --- paths and IRIs -----------------------------------------------------------------------------
@@ -66,18 +76,17 @@ def split_suffix(path: str, suffixes: dict[str, str]) -> tuple[str, str | None]:
 
 
 def negotiate_document(accept: str | None) -> conneg.Format:
-    """HTML or an RDF format for a resource document; HTML when the client states no preference."""
-    return conneg.negotiate(accept, conneg.HTML, extra=RDF_DOC)
+    """A resource's document: RDF/XML for programs that state no preference, HTML for browsers."""
+    return conneg.negotiate_document(accept)
 
 
 def negotiate_ontology(accept: str | None) -> conneg.Format:
-    """RDF/XML unless the client prefers something specific (OWL API, owlready2, */*)."""
-    ranges = conneg.parse_accept(accept)
-    if not ranges or all(t == "*" and s == "*" and q > 0 for t, s, q in ranges):
-        return ONTOLOGY_DEFAULT
-    return conneg.negotiate(
-        accept, conneg.HTML, extra=(ONTOLOGY_DEFAULT,) + tuple(f for f in RDF_DOC if f.key != "rdfxml")
-    )
+    """The ontology: as a resource's document, and RDF/XML for `application/owl+xml` too.
+
+    OWL/XML is not written here; the OWL API (Protégé) reads RDF/XML whatever it asked for, so an
+    OWL/XML request gets RDF/XML, labelled as such, rather than a 406 (RFC 9110 12.5.1 allows it).
+    """
+    return conneg.negotiate_document(accept, ONTOLOGY_FORMATS)
 
 
 def twins(path_for, current: str) -> list[tuple[str, str]]:
@@ -214,3 +223,12 @@ def graph(name: str):
     response = redirect(url_for("pages.void"), code=303)
     response.vary.add("Accept")
     return response
+
+
+@bp.route("/context.jsonld")
+def jsonld_context():
+    """The JSON-LD context every JSON-LD answer and dump carries inline: the project's prefixes."""
+    body = json.dumps(jsonld.context(weblinks.base()), indent=1).encode("utf-8")
+    response = Response(body, content_type="application/ld+json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return conditional(response, etag("context"))

@@ -7,6 +7,8 @@ documents exactly what is served. The class diagram is the build's Graphviz draw
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -84,6 +86,7 @@ class Document:
     tree: list[tuple[int, TermEntry]]
     has_diagram: bool
     title: str | None
+    diagram_size: tuple[int, int] | None = None  # in CSS pixels, so the page shows it unscaled
 
 
 def _header_rows() -> list[dict[str, Term]]:
@@ -104,7 +107,7 @@ def document() -> Document:
     header_rows = _header_rows()
     ontology_iri = header_rows[0]["ontology"].value if header_rows else None
     header = sorted(
-        ((r["p"], r["o"]) for r in header_rows if r["p"].value != RDF_TYPE),
+        ((r["p"], reflowed(r["o"])) for r in header_rows if r["p"].value != RDF_TYPE),
         key=lambda po: (weblinks.curie(po[0].value), po[1].value),
     )
     version_iri = next((o.value for p, o in header if p.value == OWL + "versionIRI"), None)
@@ -115,7 +118,8 @@ def document() -> Document:
         iri, kind = row["term"].value, row["kind"].value
         if iri in entries and KINDS_ORDER[entries[iri].kind] <= KINDS_ORDER[kind]:
             continue
-        entries[iri] = TermEntry(iri, kind, _v(row.get("label")), _v(row.get("definition")), _v(row.get("comment")))
+        definition, comment = (reflow(_v(row.get(k))) for k in ("definition", "comment"))
+        entries[iri] = TermEntry(iri, kind, _v(row.get("label")), definition, comment)
     labels = {iri: e.label for iri, e in entries.items()}
 
     grouped: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
@@ -146,15 +150,35 @@ def document() -> Document:
         members = sorted((e for e in entries.values() if e.kind == kind), key=lambda e: (e.label or e.fragment).lower())
         if members:
             sections.append((anchor, heading, members))
+    diagram = state().release.path / "diagram.svg"
     return Document(
         ontology_iri,
         header,
         version_iri,
         sections,
         _tree(entries, grouped),
-        (state().release.path / "diagram.svg").is_file(),
+        diagram.is_file(),
         title,
+        _svg_size(diagram) if diagram.is_file() else None,
     )
+
+
+def reflow(text: str | None) -> str | None:
+    """Join the lines of each paragraph: a source file's line breaks are not the author's."""
+    if text is None:
+        return None
+    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip()))
+
+
+def reflowed(term: Term) -> Term:
+    return dataclasses.replace(term, value=reflow(term.value)) if term.kind == "literal" else term
+
+
+def _svg_size(path) -> tuple[int, int] | None:
+    """Graphviz's `width="1376pt" height="1765pt"` in CSS pixels (4/3 px a point)."""
+    head = path.read_bytes()[:2000].decode("utf-8", "replace")
+    found = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', head)
+    return (round(float(found[1]) * 4 / 3), round(float(found[2]) * 4 / 3)) if found else None
 
 
 KINDS_ORDER = {k: i for i, (k, _, _) in enumerate(KINDS)}

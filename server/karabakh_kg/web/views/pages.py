@@ -6,6 +6,7 @@ comes from this server. The query page lives in `query_page`.
 
 from __future__ import annotations
 
+import gzip
 from collections import defaultdict
 
 from flask import Blueprint, Response, request, send_file, url_for
@@ -51,6 +52,23 @@ def _groups() -> list[tuple]:
     return groups
 
 
+GRAPHS = {  # the named graphs, by the last segment of their IRI: what each holds
+    "ontology": "the classes, properties and axioms",
+    "asserted": "what the article states: the curated facts and their mentions",
+    "links": "links to Wikidata and GeoNames",
+    "inferred": "what OWL-RL reasoning adds",
+}
+
+
+def graph_names(iri: str) -> tuple[str, str | None]:
+    """(short name, what it holds) of a named graph: `asserted` rather than its whole IRI."""
+    prefix = weblinks.base() + "graph/"
+    if iri.startswith(prefix):
+        name = iri[len(prefix) :]
+        return name, GRAPHS.get(name)
+    return weblinks.curie(iri), None
+
+
 @bp.route("/")
 def home():
     """What this is, with figures and a link to everything."""
@@ -75,6 +93,7 @@ def home():
         queries=list(catalogue().values()),
         dumps=void.dumps(),
         base=weblinks.base(),
+        graph_names=graph_names,
     )
 
 
@@ -147,7 +166,7 @@ def timeline():
         layout = timeline_svg.layout(timeline_events())
     except PageQueryFailed as err:
         return failed(err)
-    return htmlpage.page("timeline.html", t=layout, short=timeline_svg.short, vary_accept=False)
+    return htmlpage.page("timeline.html", t=layout, vary_accept=False)
 
 
 # --- VoID and DCAT ------------------------------------------------------------------------------
@@ -178,7 +197,7 @@ def void_description():
             iris=void.iris(base),
             version=state().version,
         )
-    response = Response(void.serialize(void.graph(figs, base), fmt.key), content_type=fmt.content_type)
+    response = Response(void.serialize(void.graph(figs, base), fmt.key, base), content_type=fmt.content_type)
     response.vary.add("Accept")
     response.headers["Link"] = htmlpage.link_header(alternates)
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -196,17 +215,42 @@ def dumps_index():
 
 @bp.route("/dumps/<name>")
 def dump(name: str):
-    """One dump file, only if it is one of those listed: a name never becomes a path."""
-    listed = {file_name: (size, fmt) for file_name, size, fmt in void.dumps()}
-    if name not in listed or not safe_path(name):
+    """One dump: `NAME.gz` as the gzip file, or `NAME` as RDF (gzip on the wire only if asked for).
+
+    Only a listed file is served: a name never becomes a path.
+    """
+    listed = {file_name: fmt for file_name, _, fmt in void.dumps()}
+    if not safe_path(name) or (name not in listed and name + ".gz" not in listed):
         return not_found(request.path, "dump")
-    response = send_file(
-        state().release.dumps / name,
-        mimetype="application/gzip",
-        as_attachment=True,
-        download_name=name,
-        conditional=True,
-        etag=True,
-        max_age=3600,
-    )
-    return response
+    if name in listed:
+        return send_file(
+            state().release.dumps / name,
+            mimetype="application/gzip",
+            as_attachment=True,
+            download_name=name,
+            conditional=True,
+            etag=True,
+            max_age=3600,
+        )
+    return _plain_dump(state().release.dumps / (name + ".gz"), listed[name + ".gz"])
+
+
+def _plain_dump(path, fmt: conneg.Format | None) -> Response:
+    """The dump's RDF itself: the stored gzip bytes as `Content-Encoding: gzip` to a client that
+    accepts gzip, else decompressed while it is sent (rdflib's `Graph().parse(url)`, owlready2)."""
+    content_type = fmt.content_type if fmt else "application/octet-stream"
+    gz = request.accept_encodings["gzip"] > 0
+    if gz:
+        response = send_file(path, mimetype=content_type, conditional=True, etag=False, max_age=3600)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+
+        def chunks():
+            with gzip.open(path, "rb") as stream:
+                while block := stream.read(1 << 16):
+                    yield block
+
+        response = Response(chunks(), content_type=content_type, direct_passthrough=True)
+        response.cache_control.max_age = 3600
+    response.vary.add("Accept-Encoding")
+    return conditional(response, etag("dump", path.name, gz))

@@ -10,6 +10,7 @@ draws the SVG (and escapes every text).
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from dataclasses import dataclass, field
 
 WIDTH = 1000
@@ -34,11 +35,14 @@ class Event:
     time_label: str | None = None
 
 
-MAX_LABEL = 52  # longer event labels are cut in the picture (the table below has them whole)
+LABEL_CHARS = 52  # characters per line of an event's label (about 7 px each); longer labels wrap
+LINE = 14  # the height of each further line of a wrapped label
+UNDATED_GAP = 30  # room for the "undated" heading below the dated events
 
 
-def short(label: str) -> str:
-    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
+def wrap(label: str) -> list[str]:
+    """An event's label on as many lines as it needs: never cut."""
+    return textwrap.wrap(label, LABEL_CHARS) or [label]
 
 
 @dataclass
@@ -58,6 +62,12 @@ class Row:
     event: Event
     y: float
     marks: list[dict] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def label_y(self) -> float:
+        """The baseline of the label's first line, so that its lines centre on the row."""
+        return round(self.y + 4 - LINE * (len(self.lines) - 1) / 2, 1)
 
 
 @dataclass
@@ -69,6 +79,8 @@ class Layout:
     parts: list[Part]
     breaks: list[float]
     undated: list[Event]
+    undated_rows: list[Row] = field(default_factory=list)
+    undated_y: float = 0  # where the "undated" heading goes
 
 
 def parse_day(text: str | None) -> dt.date | None:
@@ -155,18 +167,27 @@ def _ticks(parts: list[Part]) -> list[dict]:
     return kept
 
 
+def _rows(events: list[Event], top: float) -> tuple[list[Row], float]:
+    """One row per event from `top` down, each as tall as its wrapped label; and the bottom."""
+    rows, y = [], top
+    for event in events:
+        lines = wrap(event.label)
+        height = ROW + LINE * (len(lines) - 1)
+        rows.append(Row(event, y + height / 2, lines=lines))
+        y += height
+    return rows, y
+
+
 def layout(events: list[Event]) -> Layout:
-    """Place each dated event on its row, in date order; undated ones are listed apart."""
+    """Place each dated event on its row, in date order; undated ones below, without a mark."""
     dated = sorted(
         (e for e in events if e.earliest), key=lambda e: (e.earliest, e.latest or dt.date.max, e.label.lower(), e.iri)
     )
     undated = sorted((e for e in events if not e.earliest), key=lambda e: e.label.lower())
-    if not dated:
-        return Layout(WIDTH, TOP + 10, [], [], [], [], undated)
-    parts, breaks = _parts(dated)
-    rows = []
-    for i, event in enumerate(dated):
-        row = Row(event, TOP + i * ROW + ROW / 2)
+    rows, bottom = _rows(dated, TOP)
+    parts, breaks = _parts(dated) if dated else ([], [])
+    for row in rows:
+        event = row.event
         start = event.earliest
         end = event.latest + dt.timedelta(days=1) if event.latest else parts[-1].end
         for part in parts:
@@ -187,6 +208,8 @@ def layout(events: list[Event]) -> Layout:
                         "open": event.latest is None,
                     }
                 )
-        rows.append(row)
-    height = TOP + len(rows) * ROW + 12
-    return Layout(WIDTH, height, rows, _ticks(parts), parts, breaks, undated)
+    undated_y = bottom + UNDATED_GAP / 2 + 4
+    undated_rows, end = _rows(undated, bottom + UNDATED_GAP) if undated else ([], bottom)
+    return Layout(
+        WIDTH, round(end + 12), rows, _ticks(parts) if parts else [], parts, breaks, undated, undated_rows, undated_y
+    )

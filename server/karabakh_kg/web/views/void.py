@@ -14,6 +14,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, XSD
 
+from karabakh_kg import jsonld, prefixes
 from karabakh_kg.namespaces import SD, VOID
 from karabakh_kg.web import conneg
 from karabakh_kg.web.state import state
@@ -94,6 +95,7 @@ def dumps() -> list[tuple[str, int, conneg.Format | None]]:
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.name.endswith(".gz") and not path.name.startswith("."):
             ext = path.name[:-3].rpartition(".")[2]
+            ext = "rdf" if ext == "owl" else ext  # the OWL tools' copy is RDF/XML
             out.append((path.name, path.stat().st_size, conneg.by_name(ext, conneg.GRAPH)))
     return out
 
@@ -203,7 +205,12 @@ def graph(figs: Figures, base: str) -> Graph:
             g.add((url, DCAT.mediaType, URIRef(IANA + fmt.media_type)))
             if fmt.w3c:
                 g.add((ds, VOID.feature, URIRef(fmt.w3c)))
-            g.add((url, DCTERMS.title, Literal(f"the whole dataset in {fmt.label}, gzip-compressed", lang="en")))
+            title = f"the whole dataset in {fmt.label}, gzip-compressed"
+            if name.endswith(".owl.gz"):
+                title = (
+                    "ontology, asserted facts and links for OWL 2 DL tools (Protégé, HermiT), RDF/XML, gzip-compressed"
+                )
+            g.add((url, DCTERMS.title, Literal(title, lang="en")))
         if fmt is not None and fmt.key in ("trig", "nquads"):
             g.add((url, RDFS.comment, Literal("keeps the named graphs", lang="en")))
     return g
@@ -221,5 +228,7 @@ RDFLIB_FORMATS = {
 }
 
 
-def serialize(g: Graph, fmt_key: str) -> bytes:
-    return g.serialize(format=RDFLIB_FORMATS[fmt_key], encoding="utf-8")
+def serialize(g: Graph, fmt_key: str, base: str) -> bytes:
+    """The description in a format; JSON-LD compact, with the project's context like every JSON-LD answer."""
+    body = g.serialize(format=RDFLIB_FORMATS[fmt_key], encoding="utf-8")
+    return jsonld.compact(body, prefixes.table(base)) if fmt_key == "jsonld" else body

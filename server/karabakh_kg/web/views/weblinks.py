@@ -12,12 +12,12 @@ from urllib.parse import quote, urlsplit
 
 from flask import request
 
-from karabakh_kg.namespaces import VOCABULARIES
+from karabakh_kg import prefixes as prefix_table
 from karabakh_kg.web.state import state
 from karabakh_kg.web.views.pagedata import Term
 
-# The vocabulary table, plus schema.org's http twin (older data writes it that way).
-PREFIXES = (*VOCABULARIES.items(), ("schema", "http://schema.org/"))
+# The one prefix table, plus schema.org's old http namespace (still met in other people's data).
+PREFIXES = tuple(prefix_table.VOCABULARIES) + (("schema", "http://schema.org/"),)
 
 
 def base() -> str:
