@@ -10,7 +10,17 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 
 from karabakh_kg import __version__, query_files, rdf_bridge, releases
-from karabakh_kg.build import diagram, grounding, links, reasoning, release_writer, rules, sources, validation
+from karabakh_kg.build import (
+    diagram,
+    grounding,
+    links,
+    reasoning,
+    release_writer,
+    rules,
+    sources,
+    statements,
+    validation,
+)
 from karabakh_kg.errors import InputError, OutputError
 from karabakh_kg.namespaces import DEFAULT_BASE, IRIs
 
@@ -57,7 +67,9 @@ def assemble(src: sources.Sources, iris: IRIs, reasoner: str = "owlrl") -> tuple
         raise InputError(f"expected exactly one article in data/articles/, found {len(src.articles)}")
     article = grounding.load_article(src.articles[0], iris)
     asserted = facts + grounding.describe_article(article, iris)
-    asserted += grounding.ground(asserted, article, iris, src.facts)
+    mentions = grounding.ground(asserted, article, iris, src.facts)
+    asserted += mentions
+    asserted += statements.statements(facts, mentions, article, iris, src.facts, labels=ontology)
     bounds = derive(asserted, "time-bounds-instants")
     bounds += derive(asserted + bounds, "time-bounds-intervals")
 
