@@ -38,9 +38,11 @@ KG = "https://w3id.org/karabakh-kg/id/"
 def test_who_controlled_aghdam_and_on_whose_word(kg_store):
     """An unknown end is never read as "still in control"; Azerbaijan's control is Aliyev's word only."""
     answers = {(r["date"], r["controller"], r["answer"], r["voice"]) for r in row_dicts(kg_store, "control-on-date")}
-    assert answers == {("2000-01-01", KG + "armenian-forces", "yes", "the article"),
-                       ("2020-11-21", KG + "armenian-forces", "unknown", "the article"),
-                       ("2020-11-21", KG + "azerbaijan", "unknown", "Ilham Aliyev")}
+    assert answers == {
+        ("2000-01-01", KG + "armenian-forces", "yes", "the article"),
+        ("2020-11-21", KG + "armenian-forces", "unknown", "the article"),
+        ("2020-11-21", KG + "azerbaijan", "unknown", "Ilham Aliyev"),
+    }
 
 
 def test_handovers_and_their_status_on_the_article_date(kg_store):

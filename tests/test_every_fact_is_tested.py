@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
-from rdflib import RDF
 import pytest
+from rdflib import RDF
 
 from karabakh_kg import query_files, releases
 from karabakh_kg.build import sources
@@ -71,8 +71,8 @@ def consequences(store, s, p, o) -> list[ox.Quad]:
         return removed
     supplied = store.query(
         f"SELECT ?st WHERE {{ ?st <{RDF.subject}> {to_oxigraph(s)} ; <{RDF.predicate}> {to_oxigraph(p)} ; "
-        f"<{RDF.object}> {to_oxigraph(o)} . FILTER(CONTAINS(STR(?st), \"/statement/\") "
-        f"&& !STRSTARTS(STR(?st), \"{CURATED_STATEMENTS}\")) }}",
+        f'<{RDF.object}> {to_oxigraph(o)} . FILTER(CONTAINS(STR(?st), "/statement/") '
+        f'&& !STRSTARTS(STR(?st), "{CURATED_STATEMENTS}")) }}',
         use_default_graph_as_union=True,
     )
     for statement in [row["st"].value for row in supplied]:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from kg_helpers import ROOT, rows
 from karabakh_kg import query_files
+from kg_helpers import ROOT, rows
 
 ARTICLE = (ROOT / "data" / "articles" / "2020-11-20-aghdam.txt").read_text(encoding="utf-8")
 KG = "https://w3id.org/karabakh-kg/id/"
@@ -24,51 +24,70 @@ META = "rdfs:label, rdfs:comment, kgo:quote, kgo:wording, kgo:resolution, owl:de
 
 
 def test_every_plain_fact_has_words_and_the_articles_voice(kg_store):
-    plain = rows(kg_store, PREFIXES + f"""
+    plain = rows(
+        kg_store,
+        PREFIXES
+        + f"""
         SELECT ?s ?p ?o WHERE {{ GRAPH {ASSERTED} {{
           ?s ?p ?o . FILTER(STRSTARTS(STR(?s), STR(kg:)) && !CONTAINS(STR(?s), "/mention/")
                             && !CONTAINS(STR(?s), "/statement/") && !CONTAINS(STR(?s), "/evidence/")
                             && !STRSTARTS(STR(?s), CONCAT(STR(kg:), "article/")))
-          FILTER(?p NOT IN ({META})) }} }}""")
-    supported = rows(kg_store, PREFIXES + f"""
+          FILTER(?p NOT IN ({META})) }} }}""",
+    )
+    supported = rows(
+        kg_store,
+        PREFIXES
+        + f"""
         SELECT ?s ?p ?o WHERE {{ GRAPH {ASSERTED} {{
           ?st a kgo:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kgo:voice ?v ;
               kgo:supportedBy/oa:hasTarget/oa:hasSelector/oa:exact ?words .
-          ?v a kgo:Article . FILTER NOT EXISTS {{ ?st kgo:polarity kgo:Negative }} }} }}""")
+          ?v a kgo:Article . FILTER NOT EXISTS {{ ?st kgo:polarity kgo:Negative }} }} }}""",
+    )
     assert len(plain) > 300
     assert plain - supported == set()
 
 
 def test_reported_claims_are_never_plain_facts_even_after_reasoning(kg_store):
-    claims = rows(kg_store, PREFIXES + """
+    claims = rows(
+        kg_store,
+        PREFIXES
+        + """
         SELECT ?st ?s ?p ?o WHERE {
           ?st a kgo:Statement ; kgo:voice ?v ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
           FILTER NOT EXISTS { ?v a kgo:Article }
           FILTER NOT EXISTS { ?own rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kgo:voice/rdf:type kgo:Article }
-        }""")
+        }""",
+    )
     assert len(claims) >= 15
     for statement, s, p, o in claims:
         term = f'"{o}"^^<http://www.w3.org/2001/XMLSchema#boolean>' if o in ("true", "false") else f"<{o}>"
         assert not kg_store.query(f"ASK {{ <{s}> <{p}> {term} }}", use_default_graph_as_union=True), statement
 
 
-@pytest.mark.parametrize("triple", [
-    "kg:aghdam-handover kgo:factuality kgo:Actual",  # Aliyev declares it; the article says "due to be handed back"
-    "kg:aghdam-handover sem:hasActor kg:azerbaijani-forces",  # would follow from his claim by reasoning
-    "kg:obligation-hand-over-aghdam kgo:fulfilledBy kg:aghdam-handover",
-    "kg:aghdam-handover kgo:fulfils kg:obligation-hand-over-aghdam",
-    "kg:control-of-aghdam-by-azerbaijan a kgo:ControlPeriod",
-    "kg:aghdam kgo:belongsTo kg:azerbaijan",
-    "kg:armenian-claim kgo:recognisedBy kg:armenia",  # denied by the article
-])
+@pytest.mark.parametrize(
+    "triple",
+    [
+        "kg:aghdam-handover kgo:factuality kgo:Actual",  # Aliyev declares it; the article says "due to be handed back"
+        "kg:aghdam-handover sem:hasActor kg:azerbaijani-forces",  # would follow from his claim by reasoning
+        "kg:obligation-hand-over-aghdam kgo:fulfilledBy kg:aghdam-handover",
+        "kg:aghdam-handover kgo:fulfils kg:obligation-hand-over-aghdam",
+        "kg:control-of-aghdam-by-azerbaijan a kgo:ControlPeriod",
+        "kg:aghdam kgo:belongsTo kg:azerbaijan",
+        "kg:armenian-claim kgo:recognisedBy kg:armenia",  # denied by the article
+    ],
+)
 def test_a_claim_and_its_consequences_are_not_in_the_default_graph(kg_store, triple):
     assert not kg_store.query(PREFIXES + f"ASK {{ {triple} }}", use_default_graph_as_union=True)
 
 
 def test_the_resignation_is_asserted_by_the_headline_and_by_aravot(kg_store):
-    voices = rows(kg_store, PREFIXES + """
+    voices = rows(
+        kg_store,
+        PREFIXES
+        + """
         SELECT ?voice WHERE { ?st rdf:subject kg:tonoyan-resignation ; rdf:predicate kgo:factuality ;
-                                  rdf:object kgo:Actual ; kgo:voice/rdfs:label ?voice }""")
+                                  rdf:object kgo:Actual ; kgo:voice/rdfs:label ?voice }""",
+    )
     assert voices == {("News article of 2020-11-20",), ("Aravot",)}
 
 
@@ -90,7 +109,7 @@ def test_what_aliyev_claims_is_in_his_voice_with_his_words(kg_store):
     denied = {(relation, polarity) for _, _, relation, _, _, polarity, *_ in found if polarity == "negative"}
     assert denied == {("involved fighting", "negative")}
     for *_, quote, start, end in found:
-        assert ARTICLE[int(start):int(end)] == quote
+        assert ARTICLE[int(start) : int(end)] == quote
 
 
 def test_the_articles_own_voice_about_aghdam_leaves_claims_out(kg_store):
@@ -101,26 +120,38 @@ def test_the_articles_own_voice_about_aghdam_leaves_claims_out(kg_store):
 
 
 def test_repeated_words_are_grounded_at_each_occurrence(kg_store):
-    found = rows(kg_store, PREFIXES + """
+    found = rows(
+        kg_store,
+        PREFIXES
+        + """
         SELECT ?start ?n ?prefix WHERE {
           kg:ceasefire-mediation kgo:denotedBy/oa:hasTarget ?t . ?t oa:hasSelector ?q, ?p .
-          ?q oa:exact "a Russian-brokered accord" ; kgo:occurrence ?n ; oa:prefix ?prefix . ?p oa:start ?start }""")
+          ?q oa:exact "a Russian-brokered accord" ; kgo:occurrence ?n ; oa:prefix ?prefix . ?p oa:start ?start }""",
+    )
     assert {(int(start), int(n)) for start, n, _ in found} == {(2365, 1), (2746, 2)}
     assert len({prefix for *_, prefix in found}) == 2
 
 
 def test_every_evidence_span_is_the_article_text_at_its_offsets(kg_store):
-    found = rows(kg_store, PREFIXES + """
+    found = rows(
+        kg_store,
+        PREFIXES
+        + """
         SELECT ?exact ?start ?end WHERE { ?span a kgo:EvidenceSpan ; oa:motivatedBy oa:describing ;
-          oa:hasTarget ?t . ?t oa:hasSelector ?q, ?p . ?q oa:exact ?exact . ?p oa:start ?start ; oa:end ?end }""")
+          oa:hasTarget ?t . ?t oa:hasSelector ?q, ?p . ?q oa:exact ?exact . ?p oa:start ?start ; oa:end ?end }""",
+    )
     assert len(found) > 40
     for exact, start, end in found:
-        assert ARTICLE[int(start):int(end)] == exact
+        assert ARTICLE[int(start) : int(end)] == exact
 
 
 def test_every_statement_leads_to_the_article_in_prov(kg_store):
-    missing = rows(kg_store, PREFIXES + """
-        SELECT ?st WHERE { ?st a kgo:Statement . FILTER NOT EXISTS { ?st prov:wasDerivedFrom ?a . ?a a kgo:Article } }""")
+    missing = rows(
+        kg_store,
+        PREFIXES
+        + """
+        SELECT ?st WHERE { ?st a kgo:Statement . FILTER NOT EXISTS { ?st prov:wasDerivedFrom ?a . ?a a kgo:Article } }""",
+    )
     assert missing == set()
 
 
@@ -129,8 +160,11 @@ def test_statement_queries_give_the_same_answers_on_every_engine(kg_build, make_
     expected = {tuple(r) for r in json.loads((ROOT / "tests" / "expected" / f"{name}.json").read_text())["rows"]}
     for engine in ("oxigraph", "rdflib"):
         client = make_ld_app(kg_build, engine).test_client()
-        answer = client.get("/sparql", query_string={"query": query_files.load(name).text},
-                            headers={"Accept": "application/sparql-results+json"})
+        answer = client.get(
+            "/sparql",
+            query_string={"query": query_files.load(name).text},
+            headers={"Accept": "application/sparql-results+json"},
+        )
         assert answer.status_code == 200, answer.get_data(as_text=True)
         body = answer.get_json()
         names = body["head"]["vars"]
