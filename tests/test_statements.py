@@ -170,3 +170,23 @@ def test_statement_queries_give_the_same_answers_on_every_engine(kg_build, make_
         names = body["head"]["vars"]
         got = {tuple(b[n]["value"] if n in b else None for n in names) for b in body["results"]["bindings"]}
         assert got == expected, engine
+
+
+def test_resource_page_shows_each_statement_with_its_voice_and_words(kg_build, make_ld_app):
+    client = make_ld_app(kg_build).test_client()
+    html = client.get("/doc/aghdam-handover", headers={"Accept": "text/html"}).get_data(as_text=True)
+    said = html[html.index('id="said"') : html.index('id="links"')]
+    assert "in the article&#39;s own voice" in said or "in the article's own voice" in said
+    assert "according to" in said and "Ilham Aliyev" in said and "not adopted by the article" in said
+    assert "without a single shot (fired) or losses (suffered)" in said
+    assert "a territory ceded by Armenia in a ceasefire agreement" in said
+
+
+def test_article_page_tells_naming_words_from_supporting_words(kg_build, make_ld_app):
+    client = make_ld_app(kg_build).test_client()
+    html = client.get("/article/2020-11-20-aghdam", headers={"Accept": "text/html"}).get_data(as_text=True)
+    evidence = html[html.index('id="evidence"') :]
+    names = html[html.index('id="mentions"') : html.index('id="evidence"')]
+    assert "“on November 25”" in evidence and "1063–1077" in evidence
+    assert "“Aghdam is ours!”" in evidence and "“Aghdam is ours!”" in names  # names the utterance, supports the claim
+    assert 'class="mention evidence' in html and 'class="mention name' in html
