@@ -60,7 +60,7 @@ def test_every_term_used_in_axioms_is_declared(ontology):
         and t not in declared
         and t != DEFAULT.ontology
         and not str(t).startswith(("https://creativecommons.org/", str(DEFAULT.kg)))
-        and t != DEFAULT.version_iri(karabakh_kg.__version__)
+        and not str(t).startswith(str(DEFAULT.ontology) + "/")  # version IRIs, this one and prior ones
     )
     assert missing == []
 
