@@ -123,6 +123,12 @@ BROKEN = {
         "    kgo:deadlineKind kgo:OnDate ;",
         ["kgs:kalbajar-deadline", "not written as a plain fact"],
     ),
+    "approximate number given as exact": (
+        "quantities-and-times.ttl",
+        "kgo:approximateValue 30000 ;",
+        "schema:value 30000 ;",
+        ["kg:q-deaths-1990s", "schema:value is for exact numbers only"],
+    ),
     "inconsistency": (
         "actors-and-regions.ttl",
         "kg:ilham-aliyev a kgo:Person ;",
