@@ -51,8 +51,16 @@ def load_article(path: Path, iris: IRIs) -> Article:
     return Article(path, iris.kg[f"article/{path.stem}"], text, hashlib.sha256(raw).hexdigest(), match.group(1))
 
 
-def describe_article(article: Article, iris: IRIs) -> Graph:
-    """The article as a schema:NewsArticle / prov:Entity with its date, checksum and text."""
+RIGHTS = (
+    "The article's text and every quote of it belong to its publisher (not named in the source): all rights"
+    " reserved by the publisher. They are included only so that each statement can be checked against its"
+    " words, and are not covered by the licence of the project's own statements (CC BY 4.0)."
+)
+
+
+def describe_article(article: Article, iris: IRIs, with_text: bool = True) -> Graph:
+    """The article as a schema:NewsArticle / prov:Entity with its date, checksum, rights and (unless
+    left out) its full text."""
     kgo = iris.kgo
     g = Graph()
     a = article.iri
@@ -60,7 +68,9 @@ def describe_article(article: Article, iris: IRIs) -> Graph:
     g.add((a, RDFS.label, Literal(f"News article of {article.date}", lang="en")))
     g.add((a, SCHEMA.datePublished, Literal(article.date, datatype=XSD.date)))
     g.add((a, SCHEMA.inLanguage, Literal("en")))
-    g.add((a, SCHEMA.text, Literal(article.text)))
+    if with_text:
+        g.add((a, SCHEMA.text, Literal(article.text)))
+    g.add((a, DCTERMS.rights, Literal(RIGHTS, lang="en")))
     g.add((a, kgo.sha256, Literal(article.sha256)))
     g.add((a, kgo.characters, Literal(len(article.text), datatype=XSD.integer)))
     g.add((a, DCTERMS.identifier, Literal(article.path.name)))
