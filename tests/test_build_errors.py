@@ -83,7 +83,7 @@ BROKEN = {
     ),
     "violation query": (
         "events.ttl",
-        "kgo:agent kg:davit-tonoyan ;",
+        "kgo:carriedOutBy kg:davit-tonoyan ;",
         "kgo:agentt kg:davit-tonoyan ;",
         ["kgo:agentt", "undeclared-term-violation"],
     ),

@@ -8,7 +8,9 @@ import pytest
 from karabakh_kg import cli, releases
 
 ASK_TEXT = "ASK { ?a a <https://w3id.org/karabakh-kg/ontology#Article> ; <https://schema.org/text> ?t }"
-ASK_RIGHTS = 'ASK { ?a <http://purl.org/dc/terms/rights> ?r . FILTER(CONTAINS(?r, "all rights reserved by the publisher")) }'
+ASK_RIGHTS = (
+    'ASK { ?a <http://purl.org/dc/terms/rights> ?r . FILTER(CONTAINS(?r, "all rights reserved by the publisher")) }'
+)
 
 
 def store_of(build_dir):
