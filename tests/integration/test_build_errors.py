@@ -90,9 +90,51 @@ BROKEN = {
     ),
     "violation query": (
         "events.ttl",
-        "kgo:agent kg:davit-tonoyan ;",
+        "kgo:carriedOutBy kg:davit-tonoyan ;",
         "kgo:agentt kg:davit-tonoyan ;",
         ["events.ttl:", "kgo:agentt", "undeclared-term-violation", "did you mean `kgo:agent`?"],
+    ),
+    "evidence not in the article": (
+        "statements.ttl",
+        'kgo:evidence "on November 25"',
+        'kgo:evidence "on 25 November"',
+        ["statements.ttl:", "kgs:kalbajar-deadline", "evidence not found verbatim", "'on 25 November'"],
+    ),
+    "statement without words": (
+        "statements.ttl",
+        '    kgo:evidence "Aghdam is ours!" .',
+        "    .",
+        ["statements.ttl:", "kgs:aliyev-aghdam-is-ours", "needs the words that support it"],
+    ),
+    "statement without voice": (
+        "statements.ttl",
+        "    kgo:voice kg:ilham-aliyev ; kgo:certainty kgo:Certain ; kgo:polarity kgo:Positive ; kgo:temporalStatus kgo:NonFuture ;\n    kgo:expressedIn kg:utterance-aghdam-is-ours ;",
+        "    kgo:expressedIn kg:utterance-aghdam-is-ours ;",
+        ["kgs:aliyev-aghdam-is-ours", "exactly one voice"],
+    ),
+    "reported claim written as the article's fact": (
+        "events.ttl",
+        "    kgo:factuality kgo:Planned ;\n    rdfs:comment \"In the article's own voice",
+        "    kgo:factuality kgo:Planned, kgo:Actual ;\n    rdfs:comment \"In the article's own voice",
+        ["kgs:aliyev-aghdam-taken", "a reported statement is written as a plain fact", "statement-voice-violation"],
+    ),
+    "denial written as a fact": (
+        "events.ttl",
+        "    kgo:notRecognisedBy kg:armenia ;",
+        "    kgo:notRecognisedBy kg:armenia ; kgo:recognisedBy kg:armenia ;",
+        ["kgs:claim-not-recognised-by-armenia", "a denied statement is written as a plain fact"],
+    ),
+    "the article's own statement missing its plain triple": (
+        "events.ttl",
+        "    kgo:deadline kg:t-2020-11-25 ; kgo:deadlineKind kgo:OnDate ;",
+        "    kgo:deadlineKind kgo:OnDate ;",
+        ["kgs:kalbajar-deadline", "not written as a plain fact"],
+    ),
+    "approximate number given as exact": (
+        "quantities-and-times.ttl",
+        "kgo:approximateValue 30000 ;",
+        "schema:value 30000 ;",
+        ["kg:q-deaths-1990s", "schema:value is for exact numbers only"],
     ),
     "inconsistency": (
         "actors-and-regions.ttl",

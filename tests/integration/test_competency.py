@@ -35,15 +35,20 @@ def row_dicts(store, name):
 KG = "https://w3id.org/karabakh-kg/id/"
 
 
-def test_who_controlled_aghdam(kg_store):
-    answers = {(r["date"], r["controller"]) for r in row_dicts(kg_store, "control-on-date")}
-    assert answers == {("2000-01-01", KG + "armenian-forces"), ("2020-11-21", KG + "azerbaijan")}
+def test_who_controlled_aghdam_and_on_whose_word(kg_store):
+    """An unknown end is never read as "still in control"; Azerbaijan's control is Aliyev's word only."""
+    answers = {(r["date"], r["controller"], r["answer"], r["voice"]) for r in row_dicts(kg_store, "control-on-date")}
+    assert answers == {
+        ("2000-01-01", KG + "armenian-forces", "yes", "the article"),
+        ("2020-11-21", KG + "armenian-forces", "unknown", "the article"),
+        ("2020-11-21", KG + "azerbaijan", "unknown", "Ilham Aliyev"),
+    }
 
 
 def test_handovers_and_their_status_on_the_article_date(kg_store):
     got = {(r["regionLabel"], r["deadline"], r["deadlineKind"], r["status"]) for r in row_dicts(kg_store, "handovers")}
     assert got == {
-        ("Aghdam", None, None, "fulfilled"),
+        ("Aghdam", None, None, "fulfilled according to Ilham Aliyev"),
         ("Kalbajar", "2020-11-25", "on", "pending"),
         ("Lachin", "2020-12-01", "by", "pending"),
     }

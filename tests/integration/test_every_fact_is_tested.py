@@ -1,7 +1,7 @@
 """Removing any one curated fact makes some test fail (a mutation test over every triple in data/facts/).
 
-For each triple of the facts, the test deletes it from the built dataset (a quote takes its mention
-and selectors with it) and checks that some competency query no longer gives its expected answers
+For each triple of the facts, the test deletes it from the built dataset (a quote or an evidence
+takes its spans and selectors with it, any other triple the statement the build supplied for it) and checks that some competency query no longer gives its expected answers
 or some `checks/*-violation.rq` query now reports a row. Inferences are not recomputed per mutant
 (that would take owlrl ~4 s each): a stale inferred triple can only hide a change, so a mutant that
 survives here is a fact no test pins down, never a false alarm.
@@ -13,6 +13,7 @@ import json
 
 import pyoxigraph as ox
 import pytest
+from rdflib import RDF
 
 from karabakh_kg import query_files, releases
 from karabakh_kg.build import sources
@@ -21,6 +22,7 @@ from karabakh_kg.rdf_bridge import to_oxigraph
 from support.kg import EXPECTED, rows
 
 ASSERTED = ox.NamedNode(str(DEFAULT.graph("asserted")))
+CURATED_STATEMENTS = str(DEFAULT.kg) + "statement/"
 
 
 @pytest.fixture(scope="module")
@@ -51,18 +53,30 @@ def oracle():
 
 
 def consequences(store, s, p, o) -> list[ox.Quad]:
-    """The quads that go with a fact: itself and, for a quote, the mention the build minted from it."""
+    """The quads that go with a fact: itself and what the build minted from it.
+
+    A quote or an evidence takes its spans (mention or evidence span, with selectors); any other
+    triple takes the statement the build supplied for it (supported by its subject's quotes).
+    """
     removed = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ASSERTED)]
-    if p != KGO.quote:
+    if p in (KGO.quote, KGO.evidence):
+        found = store.query(
+            f"SELECT ?m WHERE {{ ?m <{OA.hasBody}> <{s}> ; <{OA.hasTarget}>/<{OA.hasSelector}>/<{OA.exact}> {to_oxigraph(o)} }}",
+            use_default_graph_as_union=True,
+        )
+        for mention in [row["m"].value for row in found]:
+            for node in (mention, f"{mention}#target", f"{mention}#quote", f"{mention}#position"):
+                removed += store.quads_for_pattern(ox.NamedNode(node), None, None, None)
+            removed += store.quads_for_pattern(None, None, ox.NamedNode(mention), None)
         return removed
-    found = store.query(
-        f"SELECT ?m WHERE {{ ?m <{OA.hasBody}> <{s}> ; <{OA.hasTarget}>/<{OA.hasSelector}>/<{OA.exact}> {to_oxigraph(o)} }}",
+    supplied = store.query(
+        f"SELECT ?st WHERE {{ ?st <{RDF.subject}> {to_oxigraph(s)} ; <{RDF.predicate}> {to_oxigraph(p)} ; "
+        f'<{RDF.object}> {to_oxigraph(o)} . FILTER(CONTAINS(STR(?st), "/statement/") '
+        f'&& !STRSTARTS(STR(?st), "{CURATED_STATEMENTS}")) }}',
         use_default_graph_as_union=True,
     )
-    for mention in [row["m"].value for row in found]:
-        for node in (mention, f"{mention}#target", f"{mention}#quote", f"{mention}#position"):
-            removed += store.quads_for_pattern(ox.NamedNode(node), None, None, None)
-        removed += store.quads_for_pattern(None, None, ox.NamedNode(mention), None)
+    for statement in [row["st"].value for row in supplied]:
+        removed += store.quads_for_pattern(ox.NamedNode(statement), None, None, None)
     return removed
 
 

@@ -2,8 +2,8 @@
 
 Offsets count characters (Python string indices) on the raw file, header line included; quotes
 are matched byte for byte, never normalised (the article mixes curly and straight quotes). A
-quote that occurs more than once is anchored at its first occurrence, and its prefix and suffix
-(W3C Web Annotation TextQuoteSelector) make the anchor unambiguous.
+quote that occurs more than once is grounded at every occurrence; each span's prefix, suffix and
+occurrence index (W3C Web Annotation TextQuoteSelector) make it unambiguous.
 """
 
 from __future__ import annotations
@@ -52,8 +52,16 @@ def load_article(path: Path, iris: IRIs) -> Article:
     return Article(path, iris.kg[f"article/{path.stem}"], text, hashlib.sha256(raw).hexdigest(), match.group(1))
 
 
-def describe_article(article: Article, iris: IRIs) -> Graph:
-    """The article as a schema:NewsArticle / prov:Entity with its date, checksum and text."""
+RIGHTS = (
+    "The article's text and every quote of it belong to its publisher (not named in the source): all rights"
+    " reserved by the publisher. They are included only so that each statement can be checked against its"
+    " words, and are not covered by the licence of the project's own statements (CC BY 4.0)."
+)
+
+
+def describe_article(article: Article, iris: IRIs, with_text: bool = True) -> Graph:
+    """The article as a schema:NewsArticle / prov:Entity with its date, checksum, rights and (unless
+    left out) its full text."""
     kgo = iris.kgo
     g = Graph()
     a = article.iri
@@ -61,7 +69,9 @@ def describe_article(article: Article, iris: IRIs) -> Graph:
     g.add((a, RDFS.label, Literal(f"News article of {article.date}", lang="en")))
     g.add((a, SCHEMA.datePublished, Literal(article.date, datatype=XSD.date)))
     g.add((a, SCHEMA.inLanguage, Literal("en")))
-    g.add((a, SCHEMA.text, Literal(article.text)))
+    if with_text:
+        g.add((a, SCHEMA.text, Literal(article.text)))
+    g.add((a, DCTERMS.rights, Literal(RIGHTS, lang="en")))
     g.add((a, kgo.sha256, Literal(article.sha256)))
     g.add((a, kgo.characters, Literal(len(article.text), datatype=XSD.integer)))
     g.add((a, DCTERMS.identifier, Literal(article.path.name)))
@@ -70,38 +80,56 @@ def describe_article(article: Article, iris: IRIs) -> Graph:
 
 
 def ground(facts: Graph, article: Article, iris: IRIs, fact_files: list[Path]) -> Graph:
-    """Mint one mention per (resource, quote); raise InputError for every quote not in the article."""
+    """Mint one mention per occurrence of each (resource, quote); raise InputError for every quote not in the article.
+
+    Mentions of first occurrences are numbered first, in text order, so their IRIs do not move
+    when a later occurrence of the same words is grounded too.
+    """
     kgo, text = iris.kgo, article.text
     mentions, problems = Graph(), []
     by_resource: dict[URIRef, list[tuple[int, str]]] = {}
     for resource, quote in sorted(facts.subject_objects(kgo.quote)):
         exact = str(quote)
-        start = text.find(exact) if exact else -1
-        if start < 0:
-            where = _where(fact_files, exact)
+        if not occurrences(text, exact):
             problems.append(
-                f"{where}{resource.n3(facts.namespace_manager)}: quote not found verbatim in {article.path.name}: {exact!r}"
+                f"{where(fact_files, exact)}{resource.n3(facts.namespace_manager)}: quote not found verbatim in {article.path.name}: {exact!r}"
                 + hints.nearest_passage(exact, text)
             )
             continue
-        by_resource.setdefault(resource, []).append((start, exact))
+        by_resource.setdefault(resource, []).append(exact)
     if problems:
         raise InputError(problems)
-    for resource, spans in by_resource.items():
-        for number, (start, exact) in enumerate(sorted(spans), 1):
-            _add_mention(mentions, URIRef(f"{resource}/mention/{number}"), resource, article, start, exact, kgo)
+    for resource, quotes in by_resource.items():
+        found = {exact: occurrences(text, exact) for exact in quotes}
+        first = sorted((starts[0], exact, 1) for exact, starts in found.items())
+        later = sorted((start, exact, n) for exact, starts in found.items() for n, start in enumerate(starts[1:], 2))
+        for number, (start, exact, n) in enumerate(first + later, 1):
+            add_span(mentions, URIRef(f"{resource}/mention/{number}"), resource, article, start, exact, n, kgo)
+            mentions.add((resource, kgo.denotedBy, URIRef(f"{resource}/mention/{number}")))
     return mentions
 
 
-def _add_mention(g: Graph, m: URIRef, resource, article: Article, start: int, exact: str, kgo) -> None:
+def occurrences(text: str, exact: str) -> list[int]:
+    """Every start of `exact` in `text` (overlapping occurrences included), in text order."""
+    starts, at = [], text.find(exact) if exact else -1
+    while at >= 0:
+        starts.append(at)
+        at = text.find(exact, at + 1)
+    return starts
+
+
+def add_span(
+    g: Graph, m: URIRef, body, article: Article, start: int, exact: str, occurrence: int, kgo, kind=None
+) -> None:
+    """A W3C Web Annotation on the article: a name mention (oa:identifying) or an evidence span (oa:describing)."""
     end = start + len(exact)
     target, quote_sel, position_sel = URIRef(f"{m}#target"), URIRef(f"{m}#quote"), URIRef(f"{m}#position")
-    g.add((m, RDF.type, kgo.Mention))
+    evidence = kind is not None and kind != kgo.Mention
+    g.add((m, RDF.type, kind or kgo.Mention))
     g.add((m, RDFS.label, Literal(f"“{exact}” ({start}–{end})", lang="en")))
-    g.add((m, OA.hasBody, resource))
-    g.add((resource, kgo.denotedBy, m))
+    g.add((m, OA.hasBody, body))
     g.add((m, kgo.inArticle, article.iri))
-    g.add((m, OA.motivatedBy, OA.identifying))
+    g.add((m, OA.motivatedBy, OA.describing if evidence else OA.identifying))
     g.add((m, OA.hasTarget, target))
     g.add((target, RDF.type, OA.SpecificResource))
     g.add((target, OA.hasSource, article.iri))
@@ -111,12 +139,13 @@ def _add_mention(g: Graph, m: URIRef, resource, article: Article, start: int, ex
     g.add((quote_sel, OA.exact, Literal(exact)))
     g.add((quote_sel, OA.prefix, Literal(article.text[max(0, start - CONTEXT) : start])))
     g.add((quote_sel, OA.suffix, Literal(article.text[end : end + CONTEXT])))
+    g.add((quote_sel, kgo.occurrence, Literal(occurrence, datatype=XSD.positiveInteger)))
     g.add((position_sel, RDF.type, OA.TextPositionSelector))
     g.add((position_sel, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
     g.add((position_sel, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
 
 
-def _where(files: list[Path], exact: str) -> str:
+def where(files: list[Path], exact: str) -> str:
     """`file:line: ` of the quote's literal in the curated files, when it can be found."""
     for path in files:
         line = line_of(path, exact[:60])

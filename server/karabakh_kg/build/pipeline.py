@@ -11,7 +11,18 @@ from rdflib import OWL, Dataset, Graph
 
 from karabakh_kg import __version__, query_files, rdf_bridge, releases
 from karabakh_kg import prefixes as prefix_table
-from karabakh_kg.build import diagram, grounding, hints, links, reasoning, release_writer, rules, sources, validation
+from karabakh_kg.build import (
+    diagram,
+    grounding,
+    hints,
+    links,
+    reasoning,
+    release_writer,
+    rules,
+    sources,
+    statements,
+    validation,
+)
 from karabakh_kg.errors import InputError, OutputError
 from karabakh_kg.namespaces import DEFAULT_BASE, IRIs
 
@@ -20,11 +31,21 @@ REASONERS = {"owlrl": reasoning.closure, "rules": rules.closure}
 
 
 def build(
-    source: Path | None, build_dir: Path, *, force: bool = False, base: str = DEFAULT_BASE, reasoner: str = "owlrl"
+    source: Path | None,
+    build_dir: Path,
+    *,
+    force: bool = False,
+    base: str = DEFAULT_BASE,
+    reasoner: str = "owlrl",
+    article_text: bool = True,
 ) -> tuple[releases.Release, bool]:
-    """Build the dataset unless the current release already has these inputs; return (release, built?)."""
+    """Build the dataset unless the current release already has these inputs; return (release, built?).
+
+    `article_text=False` publishes the article without its full text (quotes and offsets only), for
+    a publisher who may not republish it (ontology/README.md, "Rights").
+    """
     src = sources.locate(source)
-    version = src.digest(__version__, base, reasoner)
+    version = src.digest(__version__, base, reasoner, "with article text" if article_text else "quotes only")
     if not force:
         try:
             current = releases.open_current(build_dir)
@@ -32,7 +53,7 @@ def build(
                 return current, False
         except releases.ReleaseError:
             pass
-    dataset, extra = assemble(src, IRIs(base), reasoner)
+    dataset, extra = assemble(src, IRIs(base), reasoner, article_text)
     try:
         files = {"diagram.svg": diagram.svg(dataset.graph(IRIs(base).graph("ontology")))} if diagram.available() else {}
         release = release_writer.write(
@@ -43,7 +64,9 @@ def build(
     return release, True
 
 
-def assemble(src: sources.Sources, iris: IRIs, reasoner: str = "owlrl") -> tuple[Dataset, dict]:
+def assemble(
+    src: sources.Sources, iris: IRIs, reasoner: str = "owlrl", article_text: bool = True
+) -> tuple[Dataset, dict]:
     """Every step short of writing: the dataset's four named graphs and the manifest's extras."""
     ontology = sources.parse_all(src.ontology)
     shapes = sources.parse_all(src.shapes)
@@ -52,8 +75,10 @@ def assemble(src: sources.Sources, iris: IRIs, reasoner: str = "owlrl") -> tuple
     if len(src.articles) != 1:
         raise InputError(f"expected exactly one article in data/articles/, found {len(src.articles)}")
     article = grounding.load_article(src.articles[0], iris)
-    asserted = facts + grounding.describe_article(article, iris)
-    asserted += grounding.ground(asserted, article, iris, src.facts)
+    asserted = facts + grounding.describe_article(article, iris, with_text=article_text)
+    mentions = grounding.ground(asserted, article, iris, src.facts)
+    asserted += mentions
+    asserted += statements.statements(facts, mentions, article, iris, src.facts, labels=ontology)
     store = rdf_bridge.to_store(asserted)  # one Oxigraph copy for the derivations and the checks
     bounds = derive(store, "time-bounds-instants")
     rdf_bridge.to_store(bounds, store)

@@ -21,6 +21,7 @@ from karabakh_kg.errors import InputError
 ERR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#")
 BUILT_IN = (str(RDF), str(RDFS), str(OWL), str(XSD), "http://www.w3.org/ns/shacl#")
 # Trivial truths OWL-RL states about every class or property: true, but they tell nobody anything.
+STATEMENT_CONTENT = {RDF.subject, RDF.predicate, RDF.object}
 TRIVIAL_OBJECTS = {(RDFS.subClassOf, OWL.Thing), (RDF.type, OWL.Thing), (RDF.type, RDFS.Resource)}
 
 
@@ -46,18 +47,24 @@ def without_noise(triples) -> tuple[Graph, Counter]:
 
 
 def reasoner_input(ontology: Graph, asserted: Graph) -> Graph:
-    """Ontology + asserted, less what has no OWL 2 RL semantics: annotations and text selectors.
+    """Ontology + asserted, less what has no OWL 2 RL semantics or must not be reasoned over.
 
     Annotation properties (labels, definitions, quotes as annotations) and the Web Annotation
-    selector nodes of mentions cannot take part in any OWL 2 RL rule but triple owlrl's work
-    (every literal becomes a subject); leaving them out yields the very same inferences (tested).
+    selector nodes of mentions and evidence spans cannot take part in any OWL 2 RL rule but triple
+    owlrl's work (every literal becomes a subject); leaving them out yields the very same
+    inferences (tested). The content of statement nodes (rdf:subject, rdf:predicate, rdf:object)
+    is left out on purpose: reported claims are never reasoned over, so none of their consequences
+    can land unattributed in the inferred graph (ontology/README.md, "Statements").
     """
     annotations = set(ontology.subjects(RDF.type, OWL.AnnotationProperty)) | {RDFS.label, RDFS.comment}
+    annotations |= STATEMENT_CONTENT
     work = Graph()
     for source in (ontology, asserted):
         for s, p, o in source:
             if p in annotations or (
-                isinstance(s, URIRef) and "/mention/" in s and ("#" in s or isinstance(o, Literal))
+                isinstance(s, URIRef)
+                and ("/mention/" in s or "/evidence/" in s)
+                and ("#" in s or isinstance(o, Literal))
             ):
                 continue
             work.add((s, p, o))

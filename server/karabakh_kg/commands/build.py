@@ -29,12 +29,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="owlrl",
         help="owlrl (the reference, default) or rules (the ontology compiled into SPARQL rules; for large graphs)",
     )
+    parser.add_argument(
+        "--without-article-text",
+        action="store_true",
+        help="publish quotes and offsets only, not the article's full text (its rights belong to its publisher)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
-        release, fresh = build(args.source, args.build_dir, force=args.force, reasoner=args.reasoner)
+        release, fresh = build(
+            args.source,
+            args.build_dir,
+            force=args.force,
+            reasoner=args.reasoner,
+            article_text=not args.without_article_text,
+        )
     except InputError as err:
         for problem in err.problems:
             print(f"error: {problem}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Gather what a resource page shows: label, types by graph, statements both ways, links, quotes.
+"""Gather what a resource page shows: label, types by graph, statements both ways, links, quotes,
+and what is said about the resource: each statement with its voice and the words that support it.
 
 All data comes from the page queries; this module only groups rows for the templates.
 """
@@ -59,6 +60,26 @@ class Statement:
 
 
 @dataclass
+class Said:
+    """One statement about a resource as a page shows it: the triple, whose voice, which words."""
+
+    iri: str
+    label: str | None
+    subject: Term
+    subject_label: str | None
+    predicate: Term
+    predicate_label: str | None
+    value: Term
+    value_label: str | None
+    voice: Term
+    voice_label: str | None
+    own_voice: bool
+    attribution: list[str]
+    note: str | None
+    spans: list[quotes.Quote] = field(default_factory=list)
+
+
+@dataclass
 class Description:
     iri: str
     label: str | None
@@ -70,6 +91,7 @@ class Description:
     incoming: list[Statement]
     links: list[tuple[str, Term, str]]
     mentions: list[quotes.Quote]
+    said: list[Said] = field(default_factory=list)
     truncated: bool = False
 
 
@@ -190,4 +212,33 @@ def describe(iri: str, base: str) -> Description:
         incoming=_incoming(in_rows, base),
         links=links,
         mentions=quotes.for_resource(iri),
+        said=said_about(iri),
     )
+
+
+def said_about(iri: str) -> list[Said]:
+    """The statements whose subject or value is `iri`, the article's own voice first, each with its spans."""
+    out: dict[str, Said] = {}
+    for row in pagedata.select("resource-statements", this=iri):
+        key = row["statement"].value
+        said = out.get(key)
+        if said is None:
+            values = [_str(row.get(name)) for name in ("certainty", "polarity", "temporalStatus")]
+            said = out[key] = Said(
+                key,
+                _str(row.get("label")),
+                row["s"],
+                _str(row.get("sLabel")),
+                row["p"],
+                _str(row.get("pLabel")),
+                row["o"],
+                _str(row.get("oLabel")),
+                row["voice"],
+                _str(row.get("voiceLabel")),
+                _str(row.get("own")) == "true",
+                [v for v in values if v],
+                _str(row.get("note")),
+            )
+        if "mention" in row and not any(q.mention == row["mention"].value for q in said.spans):
+            said.spans.append(quotes.quote_of(row))
+    return list(out.values())

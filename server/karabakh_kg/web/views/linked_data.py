@@ -17,7 +17,9 @@ An IRI the dataset does not mention gets a 404 with a page saying what exists in
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import re
 
 from flask import Blueprint, Response, redirect, request, url_for
 
@@ -191,6 +193,19 @@ def ontology_diagram():
     return conditional(Response(path.read_bytes(), mimetype="image/svg+xml"), etag("diagram"))
 
 
+def _earlier_version(stem: str) -> bytes | None:
+    """An earlier release of the ontology, kept in the package as `ontology/versions/<version>.ttl`.
+
+    Its version IRI (owl:priorVersion of the current one) keeps answering, in Turtle as published.
+    """
+    from importlib import resources
+
+    if not re.fullmatch(r"\d+\.\d+\.\d+", stem):
+        return None
+    path = resources.files("karabakh_kg.ontology").joinpath("versions", f"{stem}.ttl")
+    return path.read_bytes() if path.is_file() else None
+
+
 @bp.route("/ontology/<path:version>")
 def ontology_version(version: str):
     """The version IRI of the ontology (owl:versionIRI) answers like the ontology IRI itself."""
@@ -202,6 +217,10 @@ def ontology_version(version: str):
     if not safe_path(version) or current is None or stem != current:
         if current is not None and version == current:
             stem, fmt_key = version, None
+        elif safe_path(version) and (earlier := _earlier_version(stem)) is not None:
+            response = Response(earlier, mimetype="text/turtle")
+            response.set_etag(hashlib.sha256(earlier).hexdigest()[:16])
+            return response.make_conditional(request)
         else:
             return not_found(weblinks.base() + "ontology/" + version, "ontology version")
     return _ontology(fmt_key, lambda ext: url_for("linked_data.ontology_version", version=f"{stem}.{ext}"))

@@ -115,7 +115,7 @@ def article(article_id: str):
         return failed(err)
     segs, placed = quotes.segments(doc.text, rows)
     resources = {}
-    for m in placed:
+    for m in (m for m in placed if not m["evidence"]):
         resources.setdefault(m["resource"], [m["label"], 0])[1] += 1
     return htmlpage.page(
         "article.html",

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from karabakh_kg.web.views import pagedata, weblinks
 
 CONTEXT = 240  # characters of text shown around a quote on a resource page
+DESCRIBING = "http://www.w3.org/ns/oa#describing"  # words that support a statement, not a name
 
 
 @dataclass
@@ -130,21 +131,21 @@ def highlight(text: str, start: int, end: int, context: int = CONTEXT) -> Markup
     return Markup("{}<mark>{}</mark>{}").format(before, text[start:end], after)
 
 
+def quote_of(row: dict) -> Quote:
+    """One span of a page-query row (mention, article, exact, prefix, suffix, start, end), highlighted."""
+    art = row["article"].value
+    exact = _value(row.get("exact"))
+    start, end = _int(row.get("start")), _int(row.get("end"))
+    doc = article(art)
+    span = locate(doc.text, exact, start, end, _value(row.get("prefix")), _value(row.get("suffix"))) if doc else None
+    if span:
+        return Quote(row["mention"].value, art, exact, span[0], span[1], highlight(doc.text, *span), True)
+    return Quote(row["mention"].value, art, exact, start, end, None, False)
+
+
 def for_resource(iri: str) -> list[Quote]:
     """The mentions of a resource (or the resource itself when it is a mention), highlighted."""
-    out = []
-    for row in pagedata.select("resource-mentions", this=iri):
-        art = row["article"].value
-        exact = _value(row.get("exact"))
-        start, end = _int(row.get("start")), _int(row.get("end"))
-        doc = article(art)
-        span = (
-            locate(doc.text, exact, start, end, _value(row.get("prefix")), _value(row.get("suffix"))) if doc else None
-        )
-        if span:
-            out.append(Quote(row["mention"].value, art, exact, span[0], span[1], highlight(doc.text, *span), True))
-        else:
-            out.append(Quote(row["mention"].value, art, exact, start, end, None, False))
+    out = [quote_of(row) for row in pagedata.select("resource-mentions", this=iri)]
     seen, unique = set(), []
     for quote in out:
         if quote.mention not in seen:
@@ -174,6 +175,7 @@ def segments(text: str, rows: list[dict]) -> tuple[list[Segment], list[dict]]:
                 "end": span[1],
                 "label": _value(row.get("label")) or weblinks.curie(resource),
                 "exact": text[span[0] : span[1]],
+                "evidence": _value(row.get("motivation")) == DESCRIBING,
             }
         )
     mentions.sort(key=lambda m: (m["start"], m["end"], m["resource"]))
@@ -182,7 +184,7 @@ def segments(text: str, rows: list[dict]) -> tuple[list[Segment], list[dict]]:
     anchored = set()
     for a, b in zip(bounds, bounds[1:], strict=False):
         covering = [m for m in mentions if m["start"] <= a and m["end"] >= b]
-        covering.sort(key=lambda m: (m["end"] - m["start"], m["resource"]))
+        covering.sort(key=lambda m: (m["evidence"], m["end"] - m["start"], m["resource"]))
         seg = Segment(text[a:b], a, covering)
         for m in mentions:
             name = anchor(m["start"], m["end"])
@@ -194,7 +196,8 @@ def segments(text: str, rows: list[dict]) -> tuple[list[Segment], list[dict]]:
 
 
 def render_segments(segs: list[Segment]) -> Markup:
-    """The article text as markup: each mentioned run a link to its resource, all text escaped."""
+    """The article text as markup: each mentioned run a link to what it names (else to the statement
+    it supports), its title listing what it names and what it supports; all text escaped."""
     parts = []
     for seg in segs:
         for name in seg.anchors:
@@ -205,13 +208,15 @@ def render_segments(segs: list[Segment]) -> Markup:
         target = seg.marks[0]
         names = []
         for m in seg.marks:
-            if m["label"] not in names:
-                names.append(m["label"])
+            name = ("supports: " if m["evidence"] else "names: ") + m["label"]
+            if name not in names:
+                names.append(name)
         link = weblinks.href(target["resource"]) or ""
         depth = min(len(seg.marks), 3)
+        kind = "evidence" if target["evidence"] else "name"
         parts.append(
-            Markup('<a class="mention depth-{}" href="{}" title="{}">{}</a>').format(
-                depth, link, "; ".join(names), seg.text
+            Markup('<a class="mention {} depth-{}" href="{}" title="{}">{}</a>').format(
+                kind, depth, link, "; ".join(names), seg.text
             )
         )
     return Markup("").join(parts)

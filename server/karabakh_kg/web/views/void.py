@@ -1,5 +1,8 @@
 """Describe the dataset in VoID and DCAT: figures, partitions, endpoint, dumps, vocabularies, licence.
 
+The licence covers the project's own statements only; `dcterms:rights` says so and names the
+article's text as its publisher's (ontology/README.md, "Rights").
+
 Every figure is counted by a page query on the served data, so the description cannot drift
 from what the endpoint answers. IRIs are minted under the public base like everything else: the
 description is `<base>.well-known/void`, the dataset `<base>.well-known/void#dataset`, its
@@ -27,6 +30,12 @@ GRAPH_TITLES = {
     "links": "links to Wikidata and GeoNames (skos:exactMatch / closeMatch)",
     "inferred": "what OWL-RL reasoning adds (noise removed)",
 }
+
+RIGHTS = (
+    "The licence covers the project's own statements: the ontology, the curated facts and statements, and the"
+    " offsets and annotations the build derives. The article's text and the quotes of it belong to its"
+    " publisher (all rights reserved by the publisher; the publisher is not named in the source)."
+)
 
 
 @dataclass
@@ -150,6 +159,7 @@ def graph(figs: Figures, base: str) -> Graph:
     g.add((ds, FOAF.homepage, names["home"]))
     if figs.licence:
         g.add((ds, DCTERMS.license, URIRef(figs.licence)))
+        g.add((ds, DCTERMS.rights, Literal(RIGHTS, lang="en")))
     for source in figs.sources:
         g.add((ds, DCTERMS.source, URIRef(source)))
         g.add((ds, VOID.rootResource, URIRef(source)))
