@@ -148,3 +148,10 @@ def test_void_jsonld_carries_the_context_and_says_what_turtle_says(ld_client):
     assert json.loads(body)["@context"] == context
     turtle = ld_client.get("/.well-known/void?format=turtle").get_data(as_text=True)
     assert isomorphic(_rdflib(body, "json-ld"), _rdflib(turtle, "turtle"))
+
+
+def test_service_description_jsonld_carries_the_published_context(ld_client):
+    context = ld_client.get("/context.jsonld").get_json()["@context"]
+    answer = ld_client.get("/sparql", headers={"Accept": "application/ld+json"})
+    assert answer.status_code == 200 and answer.mimetype == "application/ld+json"
+    assert json.loads(answer.get_data(as_text=True))["@context"] == context

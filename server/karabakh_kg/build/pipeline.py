@@ -24,7 +24,7 @@ def build(
 ) -> tuple[releases.Release, bool]:
     """Build the dataset unless the current release already has these inputs; return (release, built?)."""
     src = sources.locate(source)
-    version = src.digest(__version__, base, reasoner)
+    version = src.digest(__version__, release_writer.FORMAT, base, reasoner)
     if not force:
         try:
             current = releases.open_current(build_dir)
