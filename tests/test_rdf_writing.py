@@ -121,7 +121,7 @@ TRIPLES = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(TRIPLES, st.booleans())
 def test_turtle_and_trig_round_trip_whatever_the_iris(triples, as_quads):
     graph = ox.NamedNode(DEFAULT_BASE + "graph/asserted")
@@ -134,7 +134,7 @@ def test_turtle_and_trig_round_trip_whatever_the_iris(triples, as_quads):
     assert not ESCAPED_LOCAL.search(body.decode())
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(TRIPLES)
 def test_compact_jsonld_round_trips(triples):
     body = rdf_writer.serialize(triples, ox.RdfFormat.JSON_LD, TABLE)
