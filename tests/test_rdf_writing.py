@@ -155,3 +155,15 @@ def test_service_description_jsonld_carries_the_published_context(ld_client):
     answer = ld_client.get("/sparql", headers={"Accept": "application/ld+json"})
     assert answer.status_code == 200 and answer.mimetype == "application/ld+json"
     assert json.loads(answer.get_data(as_text=True))["@context"] == context
+
+
+def test_owl_export_retypes_dates_and_the_axioms_that_name_them():
+    from karabakh_kg.build import owl_export
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    date = ox.Literal("2020-11-20", datatype=ox.NamedNode(xsd + "date"))
+    assert owl_export.owl_compatible(date) == ox.Literal("2020-11-20")
+    assert owl_export.owl_compatible(ox.NamedNode(xsd + "gYear")) == ox.NamedNode(xsd + "string")
+    for kept in (ox.Literal("3", datatype=ox.NamedNode(xsd + "integer")), ox.Literal("x", language="en")):
+        assert owl_export.owl_compatible(kept) == kept
+    assert owl_export.owl_compatible(ox.NamedNode(xsd + "dateTime")) == ox.NamedNode(xsd + "dateTime")
