@@ -21,11 +21,13 @@ system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "make: installing Debian packages for the tests that use real tools: $$missing"; \
-	  echo "  default-jre-headless: Java, for HermiT (the reasoner in Protégé) and Apache Jena"; \
-	  echo "  libapache-jena-java: Apache Jena, a real SPARQL client and RDF parser"; \
-	  echo "  chromium: the browser tests of the pages"; \
-	  echo "  graphviz: the ontology's class diagram"; \
-	  echo "  virtuoso-opensource: a real remote SPARQL store for publish and --engine sparql:URL"; \
+	  for p in $$missing; do case $$p in \
+	    default-jre-headless) echo "  default-jre-headless: Java, for HermiT (the reasoner in Protégé) and Apache Jena";; \
+	    libapache-jena-java) echo "  libapache-jena-java: Apache Jena, a real SPARQL client and RDF parser";; \
+	    chromium) echo "  chromium: the browser tests of the pages";; \
+	    graphviz) echo "  graphviz: the ontology's class diagram";; \
+	    virtuoso-opensource) echo "  virtuoso-opensource: a real remote SPARQL store for publish and --engine sparql:URL";; \
+	    *) echo "  $$p";; esac; done; \
 	  echo "  (without them those tests skip; to skip installing, run: make test APT_PACKAGES=)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	elif [ -n "$$missing" ]; then echo "not installed (tests that need them will skip): $$missing"; fi

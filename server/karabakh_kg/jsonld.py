@@ -28,16 +28,30 @@ def compact(expanded: bytes | str, namespaces: dict[str, str]) -> bytes:
     nodes = json.loads(expanded)
     if isinstance(nodes, dict):
         nodes = nodes.get("@graph", [nodes])
-    graph = [_node(node, namespaces) for node in nodes]
+    cache = _Curies(namespaces)
+    graph = [_node(node, cache) for node in nodes]
     document = {"@context": dict(namespaces), "@graph": graph}
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _iri(value: str, namespaces: dict[str, str]) -> str:
-    return value if value.startswith("_:") else prefixes.curie(value, namespaces)
+class _Curies(dict):
+    """IRI -> compact IRI, each computed once per document."""
+
+    def __init__(self, namespaces: dict[str, str]):
+        super().__init__()
+        self.namespaces = namespaces
+
+    def __missing__(self, iri: str) -> str:
+        value = iri if iri.startswith("_:") else prefixes.curie(iri, self.namespaces)
+        self[iri] = value
+        return value
 
 
-def _node(node: dict, namespaces: dict[str, str]) -> dict:
+def _iri(value: str, curies: _Curies) -> str:
+    return curies[value]
+
+
+def _node(node: dict, namespaces: _Curies) -> dict:
     out: dict[str, Any] = {}
     for key, values in node.items():
         if key == "@id":
@@ -49,11 +63,11 @@ def _node(node: dict, namespaces: dict[str, str]) -> dict:
         elif key.startswith("@"):
             out[key] = values
         else:
-            out[prefixes.curie(key, namespaces)] = [_value(v, namespaces) for v in values]
+            out[namespaces[key]] = [_value(v, namespaces) for v in values]
     return out
 
 
-def _value(value: dict, namespaces: dict[str, str]) -> Any:
+def _value(value: dict, namespaces: _Curies) -> Any:
     if "@id" in value and len(value) == 1:
         return {"@id": _iri(value["@id"], namespaces)}
     if "@value" in value:

@@ -35,6 +35,7 @@ VOCABULARIES: tuple[tuple[str, str], ...] = (
     ("foaf", "http://xmlns.com/foaf/0.1/"),
     ("vann", "http://purl.org/vocab/vann/"),
     ("sh", "http://www.w3.org/ns/shacl#"),
+    ("formats", "http://www.w3.org/ns/formats/"),
 )
 
 # A local name that Turtle reads without escapes (PN_LOCAL, ASCII part).

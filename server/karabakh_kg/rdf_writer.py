@@ -50,9 +50,14 @@ def turtle(items: list, used: dict[str, str], base: str) -> bytes:
     lines = [f"@base <{base}> ."] if base else []
     lines += [f"@prefix {p}: <{ns}> ." for p, ns in used.items()]
 
+    shortened: dict[str, str] = {}  # each IRI is looked up once per document
+
     def name(term) -> str:
         if isinstance(term, ox.NamedNode):
-            return prefixes.short(term.value, used, base)
+            found = shortened.get(term.value)
+            if found is None:
+                found = shortened[term.value] = prefixes.short(term.value, used, base)
+            return found
         if isinstance(term, ox.BlankNode):
             return f"_:{term.value}"
         if term.language or term.datatype.value == XSD_STRING:

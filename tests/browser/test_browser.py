@@ -73,9 +73,14 @@ def test_resource_page_and_following_a_link(tab, ld_live):
 def test_timeline_and_article(tab, ld_live):
     page, watch = tab
     page.goto(ld_live.url + "/timeline")
-    events = page.locator("svg.timeline g.event")
+    events = page.locator("svg.timeline g.event:not(.p-unknown)")
     assert events.count() >= 3
     assert page.locator("svg.timeline g.event circle, svg.timeline g.event rect").count() >= events.count()
+    svg_right = page.locator("svg.timeline").bounding_box()
+    for label in page.locator("svg.timeline text.label").all():  # wrapped, never cut, inside the picture
+        box = label.bounding_box()
+        assert box["x"] + box["width"] <= svg_right["x"] + svg_right["width"], label.text_content()
+        assert "…" not in label.text_content()
     shoot(page, "timeline", "timeline.png", full=True)
     page.locator("svg.timeline a").first.click()
     page.wait_for_load_state()
@@ -83,4 +88,18 @@ def test_timeline_and_article(tab, ld_live):
     page.goto(ld_live.url + "/article/2020-11-20-aghdam")
     assert page.locator(".article-text a.mention").count() >= 5
     shoot(page, "article")
+    watch.check()
+
+
+def test_ontology_diagram_is_drawn_at_its_own_size(tab, ld_live, published):
+    if not (published.release.path / "diagram.svg").is_file():
+        pytest.skip("this build has no diagram (Graphviz absent)")
+    page, watch = tab
+    page.goto(ld_live.url + "/ontology")
+    diagram = page.locator("figure.diagram img")
+    diagram.scroll_into_view_if_needed()
+    natural, shown = diagram.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width]")
+    assert natural > 0 and abs(shown - natural) <= 1, (natural, shown)  # not shrunk to the page width
+    assert page.locator("figure.diagram .scroll").evaluate("box => box.scrollWidth > box.clientWidth")
+    shoot(page, "ontology-diagram")
     watch.check()

@@ -24,7 +24,7 @@ def test_system_deps_names_each_package_and_why_before_installing():
         assert re.search(rf'echo "  {re.escape(package)}: \w', before_install), package
 
 
-def test_make_diagram_writes_the_picture_the_readme_shows():
+def test_make_diagram_writes_the_diagram_the_readme_links():
     target = re.search(r"karabakh-kg diagram (\S+)", _recipe("diagram")).group(1)
     assert f"]({target})" in (ROOT / "README.md").read_text(encoding="utf-8")
 

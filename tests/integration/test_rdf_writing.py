@@ -119,7 +119,7 @@ TRIPLES = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(TRIPLES, st.booleans())
 def test_turtle_and_trig_round_trip_whatever_the_iris(triples, as_quads):
     graph = ox.NamedNode(DEFAULT_BASE + "graph/asserted")
@@ -132,7 +132,7 @@ def test_turtle_and_trig_round_trip_whatever_the_iris(triples, as_quads):
     assert not ESCAPED_LOCAL.search(body.decode())
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(TRIPLES)
 def test_compact_jsonld_round_trips(triples):
     body = rdf_writer.serialize(triples, ox.RdfFormat.JSON_LD, TABLE)
@@ -146,3 +146,22 @@ def test_void_jsonld_carries_the_context_and_says_what_turtle_says(ld_client):
     assert json.loads(body)["@context"] == context
     turtle = ld_client.get("/.well-known/void?format=turtle").get_data(as_text=True)
     assert isomorphic(_rdflib(body, "json-ld"), _rdflib(turtle, "turtle"))
+
+
+def test_service_description_jsonld_carries_the_published_context(ld_client):
+    context = ld_client.get("/context.jsonld").get_json()["@context"]
+    answer = ld_client.get("/sparql", headers={"Accept": "application/ld+json"})
+    assert answer.status_code == 200 and answer.mimetype == "application/ld+json"
+    assert json.loads(answer.get_data(as_text=True))["@context"] == context
+
+
+def test_owl_export_retypes_dates_and_the_axioms_that_name_them():
+    from karabakh_kg.build import owl_export
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    date = ox.Literal("2020-11-20", datatype=ox.NamedNode(xsd + "date"))
+    assert owl_export.owl_compatible(date) == ox.Literal("2020-11-20")
+    assert owl_export.owl_compatible(ox.NamedNode(xsd + "gYear")) == ox.NamedNode(xsd + "string")
+    for kept in (ox.Literal("3", datatype=ox.NamedNode(xsd + "integer")), ox.Literal("x", language="en")):
+        assert owl_export.owl_compatible(kept) == kept
+    assert owl_export.owl_compatible(ox.NamedNode(xsd + "dateTime")) == ox.NamedNode(xsd + "dateTime")

@@ -4,7 +4,8 @@ OWL 2 reasoners accept only the datatypes of the OWL 2 datatype map; `xsd:date`,
 `xsd:gYearMonth` (the article's dates, kept at their real precision) are outside it, and HermiT
 stops on the first such literal. This export keeps the ontology, the asserted facts and the links
 (not the OWL-RL closure: the reasoner computes its own) and writes those literals as `xsd:string`
-with the same lexical form, saying so in the ontology header. Nothing else changes.
+with the same lexical form (and a range naming such a datatype as `xsd:string`), saying so in the
+ontology header. Nothing else changes.
 """
 
 from __future__ import annotations
@@ -33,14 +34,21 @@ RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 NOTE = (
     "This copy of the ontology holds the asserted facts and the external links too, for OWL 2 DL tools "
     "(Protégé, HermiT). Literals typed xsd:date, xsd:gYear or xsd:gYearMonth, which are outside the OWL 2 "
-    "datatype map, are written here as xsd:string with the same lexical form."
+    "datatype map, are written here as xsd:string with the same lexical form, and so are axioms naming those datatypes."
 )
 
 
+XSD_STRING = ox.NamedNode(XSD + "string")
+
+
 def owl_compatible(term):
-    """The literal retyped as xsd:string when its datatype is outside the OWL 2 datatype map."""
+    """xsd:string for a datatype outside the OWL 2 datatype map: the literals typed with it (same
+    lexical form) and the axioms that name it (a range `xsd:date` becomes `xsd:string`), so the
+    two stay consistent."""
     if isinstance(term, ox.Literal) and not term.language and term.datatype.value not in OWL2_DATATYPES:
         return ox.Literal(term.value)
+    if isinstance(term, ox.NamedNode) and term.value.startswith(XSD) and term.value not in OWL2_DATATYPES:
+        return XSD_STRING
     return term
 
 
@@ -50,7 +58,7 @@ def triples(quads: list, base: str) -> list:
     out, seen = [], set()
     for quad in quads:
         if quad.graph_name in wanted:
-            triple = ox.Triple(quad.subject, quad.predicate, owl_compatible(quad.object))
+            triple = ox.Triple(owl_compatible(quad.subject), quad.predicate, owl_compatible(quad.object))
             if triple not in seen:
                 seen.add(triple)
                 out.append(triple)

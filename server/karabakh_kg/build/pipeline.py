@@ -45,7 +45,9 @@ def build(
     a publisher who may not republish it (ontology/README.md, "Rights").
     """
     src = sources.locate(source)
-    version = src.digest(__version__, base, reasoner, "with article text" if article_text else "quotes only")
+    version = src.digest(
+        __version__, release_writer.FORMAT, base, reasoner, "with article text" if article_text else "quotes only"
+    )
     if not force:
         try:
             current = releases.open_current(build_dir)

@@ -27,6 +27,9 @@ TRIPLE_DUMPS = {
     "jsonld": pyoxigraph.RdfFormat.JSON_LD,
     "rdf": pyoxigraph.RdfFormat.RDF_XML,
 }
+# The release's files and how they are written: part of the dataset version, so a build made by
+# an older writer (other dumps, other prefixes) is rebuilt rather than found "up to date".
+FORMAT = "2"
 DUMP_NAME = "karabakh-kg"
 OWL_DUMP = "owl"  # RDF/XML: ontology + asserted + links, for OWL 2 DL tools (build/owl_export.py)
 

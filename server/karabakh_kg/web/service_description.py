@@ -5,23 +5,21 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib import RDF
 
-from karabakh_kg import namespaces
+from karabakh_kg import prefixes as prefix_table
+from karabakh_kg.namespaces import DEFAULT_BASE, VOID
+from karabakh_kg.namespaces import SD as SD_NS
 from karabakh_kg.web import conneg
 
-SD = str(namespaces.SD)
+SD = str(SD_NS)
 RDF_TYPE = ox.NamedNode(str(RDF.type))
-VOID_TRIPLES = ox.NamedNode(str(namespaces.VOID.triples))
+VOID_TRIPLES = ox.NamedNode(str(VOID.triples))
 DCT_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 SIMPLE_ENTAILMENT = ox.NamedNode("http://www.w3.org/ns/entailment/Simple")
 
-PREFIXES = {
-    "sd": SD,
-    "void": "http://rdfs.org/ns/void#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "formats": conneg.FORMATS_NS,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-}
+# The project's one prefix table (the description names no resource, so the base does not matter):
+# its JSON-LD carries the same context as every other JSON-LD answer.
+PREFIXES = prefix_table.table(DEFAULT_BASE)
 
 
 def _sd(name: str) -> ox.NamedNode:
