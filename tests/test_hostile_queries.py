@@ -68,16 +68,16 @@ HOSTILE = [
         "GET",
         "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY DESC(?c) ?f ?i",
         {},
-        {503},
-        ["timed out"],
+        {400, 503},
+        ["timed out|more memory"],
     ),
     (
         "cartesian CONSTRUCT",
         "GET",
         "CONSTRUCT { ?a ?b ?f } WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?i",
         {},
-        {503},
-        ["timed out"],
+        {400, 503},
+        ["timed out|more memory"],
     ),
     (
         "cyclic property path (p|!p)*",
@@ -132,7 +132,7 @@ HOSTILE = [
         {400, 413},
         [],
     ),
-    ("thousands of variables, CSV", "POST", many_variables(5000), {"format": "csv"}, {200, 503}, []),
+    ("thousands of variables, CSV", "POST", many_variables(5000), {"format": "csv"}, {200, 400, 503}, []),
     (
         "many OPTIONALs",
         "POST",
@@ -225,8 +225,8 @@ def test_hostile_query_ends_in_time_and_others_are_served(server, name, method, 
     if reply.status != 200:
         assert reply.headers["content-type"].startswith("text/plain")
         assert len(reply.text.strip()) > 20  # a sentence, not just a code
-        for word in words:
-            assert word in reply.text, reply.text
+        for word in words:  # "a|b": either
+            assert any(w in reply.text for w in word.split("|")), reply.text
         if reply.status == 503:
             assert reply.headers.get("retry-after")
 

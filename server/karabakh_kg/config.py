@@ -58,6 +58,24 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         "seconds a query may run (including waiting for a free query process) before it is stopped and answered 503",
     ),
+    Setting(
+        "QUERY_MEMORY_MB",
+        384,
+        int,
+        "data memory (heap, not the mapped store) one query process may use, enforced by the OS (RLIMIT_DATA); a query that needs more is stopped and answered 400; 0: no limit",
+    ),
+    Setting(
+        "QUERY_MEMORY_TOTAL_MB",
+        3072,
+        int,
+        "what all query processes together may use: `serve` refuses to start when WORKERS x QUERY_PROCESSES x QUERY_MEMORY_MB is more",
+    ),
+    Setting(
+        "ALLOW_NETWORK",
+        False,
+        _bool,
+        "let query processes open network sockets (`serve --allow-network`); off by default, and only for a host where the seccomp sandbox cannot be set up: logged as a warning",
+    ),
     Setting("MAX_QUERY_LENGTH", 100_000, int, "longest accepted query text, in characters (longer: 413)"),
     Setting("MAX_QUERY_DEPTH", 100, int, "deepest nesting of groups and brackets accepted in a query (deeper: 400)"),
     Setting(

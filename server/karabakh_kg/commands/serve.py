@@ -32,6 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--build-dir", default=defaults["BUILD_DIR"], help="build folder holding `current` (default %(default)s)"
     )
+    parser.add_argument(
+        "--allow-network",
+        action="store_true",
+        default=defaults["ALLOW_NETWORK"],
+        help="run query processes without the no-network sandbox (only where it cannot be set up; logged)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         "PORT": args.port,
         "WORKERS": args.workers,
         "THREADS": args.threads,
+        "ALLOW_NETWORK": args.allow_network,
     }
     try:
         settings = config.load(overrides)
@@ -50,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"karabakh-kg serve: cannot start: {err}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    if settings["ALLOW_NETWORK"]:
+        logging.getLogger("karabakh_kg.serve").warning(
+            "ALLOW_NETWORK is set: query processes run WITHOUT the no-network sandbox; a query the checks "
+            "miss could reach any address this host can"
+        )
     print(
         f"karabakh-kg serve: dataset {release.version} from {release.path} with engine {settings['ENGINE']}",
         file=sys.stderr,

@@ -15,7 +15,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from karabakh_kg import config, releases
-from karabakh_kg.web import engines
+from karabakh_kg.web import engines, sandbox
 from karabakh_kg.web.cache import LRUCache
 from karabakh_kg.web.fastpath import FastPath
 from karabakh_kg.web.query_pool import InlineRunner, QueryPool
@@ -61,7 +61,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     release = releases.open_current(settings["BUILD_DIR"])
     engine = engines.create(settings["ENGINE"], release, settings)
     engine.prepare()
-    runner = QueryPool(engine, settings["QUERY_PROCESSES"]) if engine.isolated else InlineRunner(engine)
+    limits = sandbox.Limits.from_settings(settings)
+    runner = QueryPool(engine, settings["QUERY_PROCESSES"], limits) if engine.isolated else InlineRunner(engine)
     atexit.register(runner.close)
     state = State(
         settings=settings,

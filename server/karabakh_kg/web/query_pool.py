@@ -1,10 +1,16 @@
-"""Query processes: evaluation that a deadline can really stop.
+"""Query processes: evaluation that a deadline can really stop, in a sandbox.
 
 pyoxigraph and rdflib cannot be interrupted from Python, so each web worker keeps a few child
 processes, each with the engine open read-only. A query is sent to an idle child; if no answer
 comes by the deadline the child is killed (SIGKILL), a fresh one is started in its place, and the
 client is told the query timed out. Other requests keep being served by the other children and
 web workers throughout.
+
+Each child enters its sandbox (`sandbox.enter`: no network socket, a data-size limit) first
+thing after the fork, before the engine opens or any thread starts; a child that cannot is never
+used. The child's standard error goes to a file the pool reads when the child dies, so a crash is
+explained: out of memory (the client's query needed too much), a stack overflow (too deeply
+nested), or killed from outside (the server's failure, 503).
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ import logging
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections import deque
 
+from karabakh_kg.web import sandbox
 from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, QueryTimeout, syntax_error
 
 log = logging.getLogger("karabakh_kg.web.query_pool")
@@ -43,10 +51,17 @@ def _detach(conn) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _serve(conn, engine: Engine) -> None:
-    """Child process: open the engine, then answer jobs until the parent goes away."""
+def _serve(conn, engine: Engine, limits: sandbox.Limits, stderr_fd: int) -> None:
+    """Child process: enter the sandbox, open the engine, then answer jobs until the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.dup2(stderr_fd, 2)  # an engine's last words (an abort message) go where the pool reads them
+    os.environ["RUST_BACKTRACE"] = "0"  # one line, not a backtrace, when the engine aborts
+    try:
+        sandbox.enter(limits)  # before the engine opens its store or starts a thread
+    except (sandbox.SandboxError, OSError) as err:
+        conn.send(("engine", f"the query process sandbox cannot be set up: {err}"))
+        return
     _detach(conn)
     try:
         engine.open()
@@ -63,10 +78,11 @@ def _serve(conn, engine: Engine) -> None:
             if job.form is None:
                 raise syntax_error(job.query)
             reply = ("ok", engine.execute(job))
-        except QueryError as err:
-            reply = ("query", str(err))
-        except EngineError as err:
-            reply = ("engine", str(err))
+        except MemoryError:
+            reply = ("memory", None)
+        except (QueryError, EngineError) as err:
+            kind = "query" if isinstance(err, QueryError) else "engine"
+            reply = ("network", None) if _network_refused(err, limits) else (kind, str(err))
         except Exception as err:  # noqa: BLE001 - never let a child die silently: report and carry on
             reply = ("engine", f"{type(err).__name__}: {err}")
         try:
@@ -75,18 +91,75 @@ def _serve(conn, engine: Engine) -> None:
             return
 
 
+def _network_refused(err: Exception, limits: sandbox.Limits) -> bool:
+    """Did the engine fail because the sandbox refused it a socket (EACCES, as the filter answers)?"""
+    text = str(err)
+    return not limits.allow_network and ("os error 13" in text or "Errno 13" in text)
+
+
+NETWORK_REFUSED = (
+    "The query tried to open a network connection (SERVICE or a remote IRI), and query processes "
+    "here have no network access: this endpoint answers from its own data only."
+)
+
+
 class StartTimeout(EngineError):
     """A query process was still starting when the time allowed ran out."""
 
 
+class TooMuchMemory(QueryError):
+    """The query needed more memory than a query process may use (the client's query, a 400)."""
+
+
+class ProcessLost(EngineError):
+    """The query process died for a reason outside the query (killed from outside): a 503."""
+
+    status = 503
+
+
+def _crash(code: int | None, last_words: str, limits: sandbox.Limits) -> Exception:
+    """The error to raise when a query process died while evaluating a query."""
+    if "memory allocation of" in last_words or "MemoryError" in last_words:
+        return TooMuchMemory(_memory_message(limits))
+    if "overflowed its stack" in last_words:
+        return QueryError(
+            "The query engine ran out of stack while evaluating this query: the query is too deeply "
+            "nested or has too long an expression; simplify it."
+        )
+    if code in (-signal.SIGKILL, -signal.SIGTERM):
+        return ProcessLost(
+            f"The process evaluating this query was stopped from outside (signal {-code}), for example by "
+            "the system running short of memory; this is the server's failure, not the query's: try again."
+        )
+    return EngineError(f"the query engine stopped while evaluating a query (exit code {code})")
+
+
+def _memory_message(limits: sandbox.Limits) -> str:
+    return (
+        f"The query needed more memory than a query process may use here ({limits.memory_mb} MB) and was "
+        "stopped: make it more selective, or add a LIMIT (sorting or grouping a large result holds it all)."
+    )
+
+
 class _Worker:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, limits: sandbox.Limits):
         parent, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=_serve, args=(child, engine), daemon=True, name="karabakh-kg-query")
+        self.stderr = tempfile.TemporaryFile()  # the child's standard error, read if it dies
+        self.process = _CONTEXT.Process(
+            target=_serve, args=(child, engine, limits, self.stderr.fileno()), daemon=True, name="karabakh-kg-query"
+        )
         self.process.start()
         child.close()
         self.conn = parent
         self.ready = False
+
+    def last_words(self) -> str:
+        """The start of what the (dead) child wrote on its standard error."""
+        try:
+            self.stderr.seek(0)
+            return self.stderr.read(8192).decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
 
     def wait_ready(self, timeout: float) -> None:
         if self.ready:
@@ -111,14 +184,16 @@ class _Worker:
             self.conn.close()
         except OSError:  # already closed by a concurrent kill (pool closing while a replacement starts)
             pass
+        self.stderr.close()
 
 
 class QueryPool:
     """A fixed number of query processes shared by the threads of one web worker."""
 
-    def __init__(self, engine: Engine, size: int):
+    def __init__(self, engine: Engine, size: int, limits: sandbox.Limits | None = None):
         self.engine = engine
         self.size = max(1, size)
+        self.limits = limits or sandbox.Limits()
         self._idle: deque[_Worker] = deque()
         self._all: set[_Worker] = set()
         self._cond = threading.Condition()
@@ -126,7 +201,7 @@ class QueryPool:
         self.killed = 0  # how many runaway queries were stopped (for /health)
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self.engine)
+        worker = _Worker(self.engine, self.limits)
         self._all.add(worker)
         return worker
 
@@ -187,15 +262,10 @@ class QueryPool:
                 raise QueryTimeout(f"the query ran longer than {job.timeout:g} s and was stopped")
             status, payload = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as err:
-            self._discard(worker)
-            code = worker.process.exitcode
-            if worker.ready and code is not None and code < 0:
-                # The engine crashed on this query (pyoxigraph aborts on some pathological
-                # queries rather than raising); the server itself is fine.
-                raise QueryError(
-                    f"The query engine stopped while evaluating this query (signal {-code}): the query is "
-                    "probably too deeply nested or has too long an expression; simplify it."
-                ) from None
+            last_words = worker.last_words()
+            self._discard(worker)  # joins the dead child, so its exit code is known
+            if worker.ready and worker.process.exitcode is not None:
+                raise _crash(worker.process.exitcode, last_words, self.limits) from None
             raise EngineError(f"a query process failed ({type(err).__name__})") from None
         except (QueryTimeout, EngineError):
             if worker in self._all and not worker.ready:
@@ -206,6 +276,10 @@ class QueryPool:
             return payload
         if status == "query":
             raise QueryError(payload)
+        if status == "network":
+            raise QueryError(NETWORK_REFUSED)
+        if status == "memory":
+            raise TooMuchMemory(_memory_message(self.limits))
         raise EngineError(payload)
 
     def _replace_soon(self) -> None:

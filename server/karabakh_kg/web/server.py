@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from karabakh_kg import releases
+from karabakh_kg.web import sandbox
 
 
 def verify_release(settings: dict) -> releases.Release:
@@ -22,14 +23,17 @@ def verify_release(settings: dict) -> releases.Release:
     from karabakh_kg.web import engines
 
     release = releases.open_current(settings["BUILD_DIR"])
+    sandbox.check_budget(settings)
     engine = engines.create(settings["ENGINE"], release, settings)
-    if engine.name == "oxigraph":
-        if not release.store.is_dir():
-            raise releases.ReleaseError(f"{release.store}: missing; the build is incomplete, rebuild it")
-        # Open the store in a throw-away child: RocksDB state must not leak into forked workers.
+    if engine.name == "oxigraph" and not release.store.is_dir():
+        raise releases.ReleaseError(f"{release.store}: missing; the build is incomplete, rebuild it")
+    if engine.isolated:
+        # Enter the sandbox and open the store in a throw-away child, as every query process will:
+        # a host where the sandbox cannot be set up stops here. RocksDB state must not leak into
+        # forked workers either.
         context = multiprocessing.get_context("fork")
         parent, child = context.Pipe()
-        process = context.Process(target=_try_open, args=(engine, child))
+        process = context.Process(target=_try_open, args=(engine, sandbox.Limits.from_settings(settings), child))
         process.start()
         child.close()
         try:
@@ -62,9 +66,17 @@ def _preload_modules() -> None:
         importlib.import_module(spec.partition(":")[0])
 
 
-def _try_open(engine, conn) -> None:
+def _try_open(engine, limits, conn) -> None:
     from karabakh_kg.web.engines import EngineError
 
+    try:
+        sandbox.enter(limits)
+    except (sandbox.SandboxError, OSError) as err:
+        conn.send(
+            f"the query processes' sandbox cannot be set up here ({err}); serving without it needs "
+            "`--allow-network` (KARABAKH_KG_ALLOW_NETWORK=1), which lets a query reach the network"
+        )
+        return
     try:
         engine.open()
         conn.send("")

@@ -9,7 +9,6 @@ runs under a lock.
 
 from __future__ import annotations
 
-import threading
 import warnings
 
 import pyoxigraph as ox
@@ -21,23 +20,12 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from karabakh_kg import rdf_bridge
 from karabakh_kg.web import results
-from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, prefixes
-
-_PARSE_LOCK = threading.Lock()
+from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, parsed, prefixes
 
 
 def to_oxigraph(term):
     """Convert one rdflib term (or None) to the pyoxigraph term the writers expect."""
     return None if term is None else rdf_bridge.to_oxigraph(term)
-
-
-def _uses_service(node) -> bool:
-    """True when rdflib's algebra of a query holds a SERVICE pattern (which rdflib would fetch)."""
-    if isinstance(node, CompValue):
-        return node.name == "ServiceGraphPattern" or any(_uses_service(v) for v in node.values())
-    if isinstance(node, (list, tuple)):
-        return any(_uses_service(v) for v in node)
-    return False
 
 
 class RdflibEngine(Engine):
@@ -67,12 +55,12 @@ class RdflibEngine(Engine):
         except SyntaxError as err:
             raise QueryError(f"Query parse error: {err}") from None
         try:
-            with _PARSE_LOCK:
+            with parsed.LOCK:
                 prepared = prepareQuery(job.query)
         except Exception as err:  # noqa: BLE001 - rdflib rejects something pyoxigraph accepted
             raise QueryError(f"Query not supported by the rdflib engine: {err}") from None
-        if _uses_service(prepared.algebra):  # rdflib expands \u escapes everywhere: SERVICE can hide from the lexer
-            raise QueryError("SERVICE is refused: this endpoint never sends a request elsewhere.")
+        if parsed.uses_service(prepared.algebra):  # rdflib expands \u escapes everywhere
+            raise QueryError(parsed.SERVICE_REFUSED)
         if job.default_graphs or job.named_graphs:
             clause = [CompValue("DatasetClause", default=URIRef(g)) for g in job.default_graphs]
             clause += [CompValue("DatasetClause", named=URIRef(g)) for g in job.named_graphs]

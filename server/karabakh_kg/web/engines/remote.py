@@ -7,7 +7,9 @@ engine holds no state beyond keep-alive connections, so any number of front proc
 one store behind a load balancer.
 
 Safety, on top of what the front already checked:
-- the query is analysed again here and never forwarded if it is an update, LOAD or uses SERVICE;
+- the store on the far side has no sandbox, so every query is parsed for real here (`parsed`,
+  rdflib's parser) and never forwarded if it is not a query or uses SERVICE anywhere; what is
+  forwarded is the parsed text (escapes replaced), checked again by the token check;
 - the dataset is always sent as `default-graph-uri` / `named-graph-uri`, limited to the release's
   own graphs, so the store never resolves a FROM IRI itself (an unknown graph stays empty);
 - the answer is requested in one fixed format, parsed, cut at `job.max_rows` and re-written by
@@ -27,7 +29,7 @@ import pyoxigraph as ox
 
 from karabakh_kg.releases import Release
 from karabakh_kg.web import results, safety
-from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, QueryTimeout, prefixes
+from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, QueryTimeout, parsed, prefixes
 
 EMPTY_GRAPH = "urn:x-karabakh-kg:no-such-graph"  # names a graph no store holds: an empty dataset
 RESULTS_ACCEPT = "application/sparql-results+json"
@@ -144,12 +146,12 @@ class RemoteEngine(Engine):
                 self.connections.discard(conn)
         self.local.conn = None
 
-    def dataset(self, job: Job) -> tuple[list[str], list[str]]:
-        """The graphs to send: the protocol's, else the query's FROM, else all (the union)."""
+    def dataset(self, job: Job, text: str | None = None) -> tuple[list[str], list[str]]:
+        """The graphs to send: the protocol's, else the FROM of the query `text`, else all (the union)."""
         if job.default_graphs or job.named_graphs:
             defaults, named = list(job.default_graphs), list(job.named_graphs)
         elif job.has_dataset_clause:
-            defaults, named = dataset_clauses(job.query)
+            defaults, named = dataset_clauses(text or job.query)
         else:
             return list(self.graphs), list(self.graphs)
         known = set(self.graphs)
@@ -158,14 +160,15 @@ class RemoteEngine(Engine):
         return defaults, named
 
     def execute(self, job: Job) -> results.Rendered:
+        text = parsed.forwardable(job.query)  # a full parse: the store on the far side has no sandbox
         try:
-            info = safety.analyse(job.query)
+            info = safety.analyse(text)
         except safety.Refused as err:
             raise QueryError(err.message) from None
         if info.form is None:
             raise QueryError("Not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).")
-        defaults, named = self.dataset(job)
-        fields = [("query", job.query)]
+        defaults, named = self.dataset(job, text)
+        fields = [("query", text)]
         fields += [("default-graph-uri", g) for g in defaults]
         fields += [("named-graph-uri", g) for g in named]
         body = urllib.parse.urlencode(fields).encode("utf-8")
