@@ -121,7 +121,7 @@ def _crash(code: int | None, last_words: str, limits: sandbox.Limits) -> Excepti
     """The error to raise when a query process died while evaluating a query."""
     if "memory allocation of" in last_words or "MemoryError" in last_words:
         return TooMuchMemory(_memory_message(limits))
-    if "overflowed its stack" in last_words:
+    if "overflowed its stack" in last_words or code in (-signal.SIGSEGV, -signal.SIGBUS):
         return QueryError(
             "The query engine ran out of stack while evaluating this query: the query is too deeply "
             "nested or has too long an expression; simplify it."

@@ -1,10 +1,22 @@
 """What a query may do here, decided from its tokens before any engine sees it.
 
 The endpoint is public and read-only: SPARQL Update (LOAD included) is refused, SERVICE is
-refused (pyoxigraph and rdflib would both call out to the IRI), and FROM / FROM NAMED only
-select among the local named graphs (the engines are set up never to fetch them). A small
-SPARQL lexer finds the keywords outside strings, IRIs and comments, so `"SERVICE"` in a
-literal or `ex:service` is harmless while `service <...>` in any case is caught.
+refused, and FROM / FROM NAMED only select among the local named graphs (the engines are set up
+never to fetch them). This check gives clear answers early and cheaply; it is not what keeps
+queries off the network — the query processes cannot open a network socket at all (`sandbox`),
+and the remote engine parses every query for real before forwarding it (`engines.remote`).
+
+The lexer follows the terminals of the SPARQL 1.1 grammar (§19.8): IRIREF, PNAME_NS/PNAME_LN with
+PN_LOCAL_ESC (`ex:a\\#`, `ex:a\\'`) and PERCENT escapes, strings with ECHAR and \\u escapes,
+comments, variables, blank nodes, numbers and language tags. Where engines differ, it reads the
+query the stricter way:
+- a string that does not end on its line (or a long one that never ends) is refused: every
+  engine refuses it too, and guessing where it ends is how a keyword could hide;
+- §19.2 lets `\\u`/`\\U` escapes stand for any character *before* parsing (Jena does so, Oxigraph
+  only inside strings and IRIs): a text holding such escapes is checked in both readings;
+- Oxigraph reads keywords without a word boundary (`SERVICESILENT<…>` is SERVICE SILENT, and
+  `SERVICE:x` is SERVICE then `:x`), so any bare word or prefix that contains SERVICE is refused.
+Linear in the text: it runs in the web worker, outside the query timeout.
 """
 
 from __future__ import annotations
@@ -13,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
-UPDATE_KEYWORDS = frozenset(("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"))
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 
 
 class Refused(Exception):
@@ -29,38 +41,56 @@ UPDATE_REFUSED = (
     "SPARQL Update is not accepted: this endpoint is read-only "
     "(INSERT, DELETE, LOAD, CLEAR, CREATE, DROP, COPY, MOVE and ADD are refused)."
 )
+SERVICE_REFUSED = (
+    "SERVICE is refused: this endpoint never sends a request elsewhere (federated queries are not supported)"
+)
 
-# Order matters: comments, strings and IRIs first, so their contents are never read as keywords.
-# Linear in the text (it runs in the web worker, outside the query timeout): an unterminated string
-# runs to the end of its line (the parser refuses it anyway) instead of being re-scanned from every
-# later quote, and a run of name characters not followed by `:` is read once, then split into words
-# and punctuation (`_RUN`) exactly as the main loop would, instead of being re-read from each letter.
+# The grammar's character classes (SPARQL 1.1 §19.8, productions 164-173).
+_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_U = _BASE + "_"
+_CHARS = _U + r"\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_HEX = "[0-9A-Fa-f]"
+_UCHAR = rf"\\u{_HEX}{{4}}|\\U{_HEX}{{8}}"
+_PLX = rf"%{_HEX}{{2}}|\\[_~.\-!$&'()*+,;=/?\#@%]"
+_PREFIX = rf"[{_BASE}](?:[{_CHARS}]|\.+(?=[{_CHARS}]))*+"  # no trailing dot
+_LOCAL = rf"(?:[{_U}:0-9]|{_PLX})(?:[{_CHARS}:]|{_PLX}|\.+(?=[{_CHARS}:]|{_PLX}))*+"
+_ECHAR = r"""\\[tbnrf"'\\]"""
+
 _TOKEN = re.compile(
-    r"""
-      (?P<ws>\s+)
+    rf"""
+      (?P<ws>[\x20\t\r\n]+)
     | (?P<comment>\#[^\n\r]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*(?:''')?|\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\")?
-                 |'(?:[^'\\\n\r]|\\.)*'?|"(?:[^"\\\n\r]|\\.)*"?)
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<var>[?$][\w\u00B7-\uFFFF]+)
-    | (?P<run>[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*+(?!:))
-    | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:[\w\-.:%\\\u00B7-\uFFFF]*|_:[\w\-.\u00B7-\uFFFF]+)
-    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-    | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
-    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<string>'''(?:'{{0,2}}(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''
+                |\"\"\"(?:"{{0,2}}(?:[^"\\]|{_ECHAR}|{_UCHAR}))*+\"\"\"
+                |'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*+'
+                |"(?:[^"\\\n\r]|{_ECHAR}|{_UCHAR})*+")
+    | (?P<badstring>['"])
+    | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*+>)
+    | (?P<var>[?$][{_U}0-9][{_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*+)
+    | (?P<pname>(?:{_PREFIX})?:(?:{_LOCAL})?)
+    | (?P<blank>_:[{_U}0-9](?:[{_CHARS}]|\.+(?=[{_CHARS}]))*+)
+    | (?P<run>[{_BASE}][{_CHARS}.]*+)
+    | (?P<lang>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
+    | (?P<number>\d+\.\d*[eE][+-]?\d+|\.\d+[eE][+-]?\d+|\d+[eE][+-]?\d+|\d*\.\d+|\d+)
+    | (?P<word>_[A-Za-z0-9_]*)
     | (?P<punct>\^\^|\|\||&&|!=|<=|>=|.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+# A run of name characters not followed by `:` is read once, then split into words, numbers and
+# punctuation here (instead of being re-read from each of its letters as a would-be prefix).
 _RUN = re.compile(
     r"""
-      (?P<ws>\s+)
-    | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
+      (?P<number>\d+\.\d*[eE][+-]?\d+|\.\d+[eE][+-]?\d+|\d+[eE][+-]?\d+|\d*\.\d+|\d+)
     | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
     | (?P<punct>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+_CODEPOINT = re.compile(rf"\\u({_HEX}{{4}})|\\U({_HEX}{{8}})")
 
 
 def _tokens(text: str):
@@ -70,6 +100,16 @@ def _tokens(text: str):
             yield from _RUN.finditer(text, match.start(), match.end())
         else:
             yield match
+
+
+def unescape_codepoints(text: str) -> str:
+    """The text with every \\u / \\U escape replaced by its character (SPARQL 1.1 §19.2)."""
+
+    def char(match: re.Match) -> str:
+        value = int(match.group(1) or match.group(2), 16)
+        return chr(value) if value <= 0x10FFFF else match.group()
+
+    return _CODEPOINT.sub(char, text)
 
 
 @dataclass(frozen=True)
@@ -95,6 +135,10 @@ OPENING = frozenset("{([")
 CLOSING = frozenset("})]")
 
 
+def _line(text: str, match: re.Match) -> int:
+    return text.count("\n", 0, match.start()) + 1
+
+
 def analyse(query: str, max_depth: int = 100, max_tokens: int = 8000) -> QueryInfo:
     """Classify a query and refuse updates, SERVICE and oversized structure (raises Refused).
 
@@ -103,6 +147,14 @@ def analyse(query: str, max_depth: int = 100, max_tokens: int = 8000) -> QueryIn
     operators, patterns or BINDs (measured: `1 + 1 + …` with 8,000 terms, 4,000 MINUS or BIND
     clauses). Tokens inside VALUES data blocks do not count: long VALUES lists are handled fine.
     """
+    info = _analyse(query, max_depth, max_tokens)
+    if "\\u" in query or "\\U" in query:
+        _analyse(unescape_codepoints(query), max_depth, max_tokens, escapes_read=True)
+    return info
+
+
+def _analyse(query: str, max_depth: int, max_tokens: int, escapes_read: bool = False) -> QueryInfo:
+    """One reading of the text; `escapes_read`: the \\u escapes were already replaced (§19.2)."""
     form: str | None = None
     dataset = False
     first = True
@@ -114,24 +166,32 @@ def analyse(query: str, max_depth: int = 100, max_tokens: int = 8000) -> QueryIn
         kind = match.lastgroup
         if kind in ("ws", "comment"):
             continue
+        if kind == "badstring":
+            if escapes_read:  # an engine reading escapes first fails here: nothing after it runs
+                break
+            raise Refused(
+                400,
+                f"The query has a string that does not end (at line {_line(query, match)}): "
+                "a string in quotes must end on its line, and only \\t \\b \\n \\r \\f \\\" \\' \\\\ "
+                "and \\u escapes are allowed in it.",
+            )
         if not values_depth:
             tokens += 1
             if tokens > max_tokens:
-                line = query.count("\n", 0, match.start()) + 1
                 raise Refused(
                     400,
-                    f"The query has more than {max_tokens} tokens outside VALUES data (at line {line}); "
-                    "simplify it or split it.",
+                    f"The query has more than {max_tokens} tokens outside VALUES data "
+                    f"(at line {_line(query, match)}); simplify it or split it.",
                 )
         if kind == "punct":
             char = match.group()
             if char in OPENING:
                 depth += 1
                 if depth > max_depth:
-                    line = query.count("\n", 0, match.start()) + 1
                     raise Refused(
                         400,
-                        f"The query nests groups or brackets more than {max_depth} deep (at line {line}); simplify it.",
+                        f"The query nests groups or brackets more than {max_depth} deep "
+                        f"(at line {_line(query, match)}); simplify it.",
                     )
                 if values_pending and char == "{":
                     values_pending, values_depth = False, depth
@@ -140,20 +200,24 @@ def analyse(query: str, max_depth: int = 100, max_tokens: int = 8000) -> QueryIn
                     values_depth = 0
                 depth -= 1
             continue
+        if kind == "pname":
+            if "SERVICE" in match.group().partition(":")[0].upper():
+                raise Refused(
+                    403,
+                    f"{SERVICE_REFUSED}; a prefix spelt like the keyword is refused too "
+                    f"(at line {_line(query, match)}): rename it.",
+                )
+            continue
         if kind != "word":
             continue
         word = match.group().upper()
+        if "SERVICE" in word:
+            raise Refused(403, f"{SERVICE_REFUSED} (at line {_line(query, match)}).")
         if word == "VALUES":
             values_pending = True
-        if word == "SERVICE":
-            raise Refused(
-                403,
-                "SERVICE is refused: this endpoint never sends a request elsewhere "
-                "(federated queries are not supported).",
-            )
         if first and word not in ("BASE", "PREFIX"):
             first = False
-            if word in UPDATE_KEYWORDS:
+            if word.startswith(UPDATE_KEYWORDS):
                 raise Refused(403, UPDATE_REFUSED)
             if word in FORMS:
                 form = word
