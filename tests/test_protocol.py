@@ -605,17 +605,6 @@ def test_gzip_for_large_answers(client):
     assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"]
 
 
-def test_truncation_is_flagged(app, make_app, caplog):
-    app = make_app(MAX_RESULT_ROWS=10, ENGINE=engine_of(app))
-    with caplog.at_level("WARNING", logger="karabakh_kg.sparql"):
-        r = app.test_client().get("/sparql?" + urlencode({"query": "SELECT * WHERE { ?s ?p ?o }"}))
-    assert r.status_code == 200 and r.headers["X-Result-Truncated"] == "true" and r.headers["X-Result-Limit"] == "10"
-    assert len(json.loads(r.data)["results"]["bindings"]) == 10
-    assert any("truncated" in rec.getMessage() for rec in caplog.records)
-    whole = app.test_client().get("/sparql?" + urlencode({"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 10"}))
-    assert "X-Result-Truncated" not in whole.headers
-
-
 def test_access_log_line(client, caplog):
     with caplog.at_level("INFO", logger="karabakh_kg.access"):
         get(client, PLACES)

@@ -77,7 +77,7 @@ def _serve(conn, engine: Engine, limits: sandbox.Limits, stderr_fd: int) -> None
         try:
             if job.form is None:
                 raise syntax_error(job.query)
-            reply = ("ok", engine.execute(job))
+            reply = ("ok", check_answer(engine.execute(job), job, limits))
         except MemoryError:
             reply = ("memory", None)
         except (QueryError, EngineError) as err:
@@ -97,10 +97,36 @@ def _network_refused(err: Exception, limits: sandbox.Limits) -> bool:
     return not limits.allow_network and ("os error 13" in text or "Errno 13" in text)
 
 
+ENGINE_FAILED = "an internal error, logged on the server"
 NETWORK_REFUSED = (
     "The query tried to open a network connection (SERVICE or a remote IRI), and query processes "
     "here have no network access: this endpoint answers from its own data only."
 )
+
+
+class AnswerTooLarge(QueryError):
+    """The whole answer is more than this endpoint sends at once (never a cut answer: a 400)."""
+
+
+def check_answer(rendered, job: Job, limits: sandbox.Limits):
+    """Return `rendered` if it is whole and within the byte limit; raise AnswerTooLarge otherwise.
+
+    A cut answer is refused rather than sent: clients that read only the body (SPARQLWrapper,
+    pandas, YASR) could not tell it from a whole one.
+    """
+    if rendered.truncated:
+        raise AnswerTooLarge(
+            f"The answer has more than {job.max_rows} rows or triples (MAX_RESULT_ROWS), more than this endpoint "
+            f"sends at once: add LIMIT {job.max_rows} (and OFFSET to page through it) or make the query more "
+            "selective; the whole dataset is under /dumps/."
+        )
+    if limits.answer_bytes and len(rendered.body) > limits.answer_bytes:
+        raise AnswerTooLarge(
+            f"The answer is {len(rendered.body):,} bytes ({rendered.rows} rows or triples), more than the "
+            f"{limits.answer_bytes:,} bytes (MAX_RESULT_BYTES) this endpoint sends at once: add a LIMIT or "
+            "select fewer or shorter values; the whole dataset is under /dumps/."
+        )
+    return rendered
 
 
 class StartTimeout(EngineError):
@@ -245,7 +271,19 @@ class QueryPool:
             self._release(worker)
 
     def run(self, job: Job) -> object:
-        """Evaluate a job in a child process; raise QueryError, QueryTimeout or EngineError."""
+        """Evaluate a job in a child process; raise QueryError, QueryTimeout or EngineError.
+
+        An engine's own failure (a path, a storage message) is logged, never shown to the client.
+        """
+        try:
+            return self._evaluate(job)
+        except ProcessLost:
+            raise
+        except EngineError as err:
+            log.error("query engine failure: %s", err)
+            raise EngineError(ENGINE_FAILED) from None
+
+    def _evaluate(self, job: Job) -> object:
         deadline = time.monotonic() + job.timeout
         worker = self._acquire(deadline)
         try:
@@ -316,8 +354,9 @@ class QueryPool:
 class InlineRunner:
     """For engines that are not isolated (a remote store): evaluate in the calling thread."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, limits: sandbox.Limits | None = None):
         self.engine = engine
+        self.limits = limits or sandbox.Limits()
         self.killed = 0
         engine.open()
 
@@ -327,7 +366,7 @@ class InlineRunner:
     def run(self, job: Job) -> object:
         if job.form is None:
             raise syntax_error(job.query)
-        return self.engine.execute(job)
+        return check_answer(self.engine.execute(job), job, self.limits)
 
     def close(self) -> None:
         self.engine.close()

@@ -143,14 +143,19 @@ def limit_memory(megabytes: int) -> None:
 
 @dataclass(frozen=True)
 class Limits:
-    """What a query process is allowed: network (only with the logged override) and data bytes."""
+    """What a query process is allowed: network (only with the logged override), memory, answer bytes."""
 
     allow_network: bool = False
     memory_mb: int = 0  # 0: no limit
+    answer_bytes: int = 0  # the largest answer sent (MAX_RESULT_BYTES), checked where it is written; 0: no limit
 
     @classmethod
     def from_settings(cls, settings: dict) -> Limits:
-        return cls(bool(settings.get("ALLOW_NETWORK", False)), int(settings.get("QUERY_MEMORY_MB", 0)))
+        return cls(
+            bool(settings.get("ALLOW_NETWORK", False)),
+            int(settings.get("QUERY_MEMORY_MB", 0)),
+            int(settings.get("MAX_RESULT_BYTES", 0)),
+        )
 
 
 def enter(limits: Limits) -> None:

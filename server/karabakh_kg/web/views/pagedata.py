@@ -123,7 +123,7 @@ def run_text(text: str, form: str, fmt: str, has_dataset_clause: bool = False) -
     except QueryError as err:
         raise UserQueryError(str(err)) from None
     except EngineError as err:
-        raise PageQueryFailed(502, f"The query engine failed: {err}") from None
+        raise PageQueryFailed(getattr(err, "status", 502), f"The query engine failed: {err}") from None
     st.cache.put(k, Entry(rendered.body, conneg.BY_KEY[fmt].content_type, rendered.rows, rendered.truncated, ""))
     return rendered.body, rendered.truncated
 

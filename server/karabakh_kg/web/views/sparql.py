@@ -176,7 +176,12 @@ def answer(query: str, default_graphs=(), named_graphs=(), format_param: str | N
         return response
     except EngineError as err:
         log.error("engine failure on query %s: %s", g.query_hash, err)
-        return error(502 if not st.engine.isolated else 500, f"The query engine failed: {err}")
+        response = error(
+            getattr(err, "status", 502 if not st.engine.isolated else 500), f"The query engine failed: {err}"
+        )
+        if response.status_code == 503:  # a query process killed from outside: the server's failure
+            response.headers["Retry-After"] = "1"
+        return response
     if rendered.truncated:
         log.warning("query %s truncated at %d rows (MAX_RESULT_ROWS)", g.query_hash, settings["MAX_RESULT_ROWS"])
     entry = Entry(rendered.body, fmt.content_type, rendered.rows, rendered.truncated, etag)
