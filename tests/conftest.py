@@ -85,6 +85,7 @@ def app(request, _shared_apps, release_dir):
         )
     shared = _shared_apps[engine]
     shared.extensions["karabakh_kg"].cache.clear()
+    shared.extensions["karabakh_kg_fastpath"].store.clear()
     return shared
 
 

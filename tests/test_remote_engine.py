@@ -39,6 +39,7 @@ def remote_app(oxigraph_server, release_dir):  # noqa: F811
 @pytest.fixture
 def app(request, remote_app):
     remote_app.extensions["karabakh_kg"].cache.clear()
+    remote_app.extensions["karabakh_kg_fastpath"].store.clear()
     return remote_app
 
 

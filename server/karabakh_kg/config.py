@@ -43,6 +43,12 @@ SETTINGS: tuple[Setting, ...] = (
         "PUBLIC_BASE", "", str, "public base IRI of the dataset; empty means the base recorded in the build manifest"
     ),
     Setting("HOST", "127.0.0.1", str, "address `karabakh-kg serve` listens on"),
+    Setting(
+        "TRUSTED_PROXIES",
+        "",
+        str,
+        "comma-separated addresses of reverse proxies whose `X-Forwarded-*` / `Forwarded` headers are read; from any other peer they are dropped (empty: none)",
+    ),
     Setting("PORT", 8080, int, "port `karabakh-kg serve` listens on"),
     Setting("WORKERS", 2, int, "web worker processes started by `karabakh-kg serve` (gunicorn)"),
     Setting("THREADS", 4, int, "threads per web worker (gunicorn gthread); each waiting request holds one"),
@@ -97,8 +103,14 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         "largest answer sent, in bytes before compression, on every route (the HTML query page too); a larger one is answered 400 saying so and to add LIMIT; 0: no limit",
     ),
-    Setting("CACHE_ENTRIES", 1024, int, "answers kept in each web worker's result cache (0 disables the cache)"),
-    Setting("CACHE_MAX_BYTES", 1_000_000, int, "largest single answer kept in the result cache, in bytes"),
+    Setting(
+        "CACHE_BYTES",
+        64_000_000,
+        int,
+        "bytes each of a web worker's two answer stores (the result cache and the fast path's replay store) may hold in all; least recently used answers are dropped to stay under it (0 disables both)",
+    ),
+    Setting("CACHE_ENTRIES", 1024, int, "most answers kept in each of those two stores (0 disables both)"),
+    Setting("CACHE_MAX_BYTES", 1_000_000, int, "largest single answer kept in them, in bytes"),
     Setting(
         "GZIP_MIN_BYTES", 2048, int, "answers at least this large are gzip-compressed when the client accepts gzip"
     ),

@@ -15,9 +15,9 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from karabakh_kg import config, releases
-from karabakh_kg.web import engines, sandbox
+from karabakh_kg.web import engines, host_header, sandbox
 from karabakh_kg.web.cache import LRUCache
-from karabakh_kg.web.fastpath import FastPath
+from karabakh_kg.web.fastpath import FastPath, ReplayStore
 from karabakh_kg.web.query_pool import InlineRunner, QueryPool
 
 # The routes, one blueprint per area, registered in this order. Add yours with one line.
@@ -69,15 +69,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         release=release,
         engine=engine,
         runner=runner,
-        cache=LRUCache(settings["CACHE_ENTRIES"], settings["CACHE_MAX_BYTES"]),
+        cache=LRUCache(settings["CACHE_BYTES"], settings["CACHE_MAX_BYTES"], settings["CACHE_ENTRIES"]),
         base=settings["PUBLIC_BASE"] or release.manifest["base"],
     )
     app.extensions["karabakh_kg"] = state
+    host_header.before_routing(app)
     for spec in BLUEPRINTS:
         module_name, _, attr = spec.partition(":")
         app.register_blueprint(getattr(importlib.import_module(module_name), attr))
     _install_hooks(app)
-    app.extensions["karabakh_kg_fastpath"] = app.wsgi_app = FastPath(app.wsgi_app, state.cache, settings["ACCESS_LOG"])
+    host_header.install(app, settings)
+    replay = ReplayStore(settings["CACHE_BYTES"], settings["CACHE_MAX_BYTES"], settings["CACHE_ENTRIES"])
+    app.extensions["karabakh_kg_fastpath"] = app.wsgi_app = FastPath(app.wsgi_app, replay, settings["ACCESS_LOG"])
     return app
 
 

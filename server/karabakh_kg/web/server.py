@@ -103,6 +103,7 @@ def serve(settings: dict, release: releases.Release, overrides: dict) -> None:
             self.cfg.set("errorlog", "-")
             self.cfg.set("proc_name", "karabakh-kg")
             self.cfg.set("control_socket_disable", True)
+            self.cfg.set("forwarded_allow_ips", settings["TRUSTED_PROXIES"])  # scheme headers: only from these
             self.pin()
 
         def pin(self) -> None:

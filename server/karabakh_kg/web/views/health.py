@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from karabakh_kg import __version__
 from karabakh_kg.web.app import state
@@ -14,6 +14,7 @@ bp = Blueprint("health", __name__)
 def health():
     """Report readiness, dataset version and triple counts; never waits on a query."""
     st = state()
+    replay = current_app.extensions["karabakh_kg_fastpath"].store
     manifest = st.release.manifest
     graphs = {name: info.get("triples") for name, info in manifest.get("graphs", {}).items()}
     body = {
@@ -26,7 +27,8 @@ def health():
         "graphs": graphs,
         "query_timeout_s": st.settings["QUERY_TIMEOUT"],
         "stopped_queries": getattr(st.runner, "killed", 0),
-        "cache": {"entries": len(st.cache), "hits": st.cache.hits, "misses": st.cache.misses},
+        "cache": {"entries": len(st.cache), "bytes": st.cache.bytes, "hits": st.cache.hits, "misses": st.cache.misses},
+        "replay": {"entries": len(replay), "bytes": replay.bytes, "hits": replay.hits},
     }
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"

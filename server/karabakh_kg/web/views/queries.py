@@ -14,6 +14,8 @@ import re
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from karabakh_kg import query_files
+from karabakh_kg.web import host_header
+from karabakh_kg.web.app import state
 from karabakh_kg.web.protocol import parse
 from karabakh_kg.web.safety import Refused
 from karabakh_kg.web.views.sparql import add_cors, answer, error, preflight
@@ -46,8 +48,8 @@ def index():
                     "name": q.name,
                     "title": q.title,
                     "description": q.description,
-                    "url": url_for("queries.run", name=q.name, _external=True),
-                    "source": url_for("queries.source", name=q.name, _external=True),
+                    "url": host_header.public_url(state().base, url_for("queries.run", name=q.name)),
+                    "source": host_header.public_url(state().base, url_for("queries.source", name=q.name)),
                 }
                 for q in items
             ]

@@ -13,7 +13,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, g, render_template, request
 
-from karabakh_kg.web import conneg, protocol, safety, service_description
+from karabakh_kg.web import conneg, host_header, protocol, safety, service_description
 from karabakh_kg.web.app import state, text_response
 from karabakh_kg.web.cache import Entry, digest, key
 from karabakh_kg.web.engines import EngineError, Job, QueryError, QueryTimeout
@@ -200,7 +200,7 @@ def describe_service() -> Response:
         return error(406, str(err))
     if fmt.kind == conneg.HTML:
         return query_page(None)
-    endpoint = request.base_url
+    endpoint = host_header.public_url(st.base, "sparql")  # never from the request's Host
     etag = _etag(st.version, ("service-description", endpoint, fmt.key))
     if _not_modified(etag):
         response = Response(status=304)
