@@ -51,12 +51,23 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("PORT", 8080, int, "port `karabakh-kg serve` listens on"),
     Setting("WORKERS", 2, int, "web worker processes started by `karabakh-kg serve` (gunicorn)"),
-    Setting("THREADS", 4, int, "threads per web worker (gunicorn gthread); each waiting request holds one"),
+    Setting(
+        "THREADS",
+        8,
+        int,
+        "threads per web worker (gunicorn gthread); each request holds one: keep it above QUERY_PROCESSES + QUERY_QUEUE so /health and pages always find one free",
+    ),
     Setting(
         "QUERY_PROCESSES",
         4,
         int,
-        "query processes per web worker, started as needed; each holds the store open read-only and is killed and replaced on timeout (keep it at THREADS so no request waits for one)",
+        "query processes per web worker, started as needed; each holds the store open read-only and is killed and replaced on timeout",
+    ),
+    Setting(
+        "QUERY_QUEUE",
+        2,
+        int,
+        "queries per web worker that may wait for a busy query process; when that many wait already, a query is answered 503 with Retry-After at once (admission control)",
     ),
     Setting(
         "QUERY_TIMEOUT",

@@ -62,7 +62,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     engine = engines.create(settings["ENGINE"], release, settings)
     engine.prepare()
     limits = sandbox.Limits.from_settings(settings)
-    runner = QueryPool(engine, settings["QUERY_PROCESSES"], limits) if engine.isolated else InlineRunner(engine, limits)
+    runner = (
+        QueryPool(engine, settings["QUERY_PROCESSES"], limits, settings["QUERY_QUEUE"])
+        if engine.isolated
+        else InlineRunner(engine, limits)
+    )
     atexit.register(runner.close)
     state = State(
         settings=settings,

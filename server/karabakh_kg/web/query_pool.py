@@ -137,10 +137,18 @@ class TooMuchMemory(QueryError):
     """The query needed more memory than a query process may use (the client's query, a 400)."""
 
 
-class ProcessLost(EngineError):
-    """The query process died for a reason outside the query (killed from outside): a 503."""
+class Unavailable(EngineError):
+    """The server cannot answer now, through no fault of the query: a 503 with Retry-After."""
 
     status = 503
+
+
+class ProcessLost(Unavailable):
+    """The query process died for a reason outside the query (killed from outside)."""
+
+
+class Busy(Unavailable):
+    """Every query process is busy and the wait queue is full: refused at once, not queued."""
 
 
 def _crash(code: int | None, last_words: str, limits: sandbox.Limits) -> Exception:
@@ -216,10 +224,13 @@ class _Worker:
 class QueryPool:
     """A fixed number of query processes shared by the threads of one web worker."""
 
-    def __init__(self, engine: Engine, size: int, limits: sandbox.Limits | None = None):
+    def __init__(self, engine: Engine, size: int, limits: sandbox.Limits | None = None, queue: int = 1_000_000):
         self.engine = engine
         self.size = max(1, size)
         self.limits = limits or sandbox.Limits()
+        self.queue = max(0, queue)  # requests allowed to wait for a busy pool; more are refused at once
+        self._waiting = 0
+        self.refused = 0  # how many were refused that way (for /health)
         self._idle: deque[_Worker] = deque()
         self._all: set[_Worker] = set()
         self._cond = threading.Condition()
@@ -232,16 +243,26 @@ class QueryPool:
         return worker
 
     def _acquire(self, deadline: float) -> _Worker:
+        """An idle query process; wait for one only while fewer than `queue` requests wait already."""
         with self._cond:
-            while True:
-                if self._idle:
-                    return self._idle.pop()
-                if len(self._all) < self.size:
-                    return self._spawn()
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise QueryTimeout("every query process stayed busy until the deadline")
-                self._cond.wait(remaining)
+            if not self._idle and len(self._all) >= self.size and self._waiting >= self.queue:
+                raise Busy(
+                    f"Every query process is busy and {self._waiting} more queries are waiting: the server "
+                    "is overloaded, try again in a moment."
+                )
+            self._waiting += 1
+            try:
+                while True:
+                    if self._idle:
+                        return self._idle.pop()
+                    if len(self._all) < self.size:
+                        return self._spawn()
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise QueryTimeout("every query process stayed busy until the deadline")
+                    self._cond.wait(remaining)
+            finally:
+                self._waiting -= 1
 
     def _release(self, worker: _Worker) -> None:
         with self._cond:
@@ -277,7 +298,10 @@ class QueryPool:
         """
         try:
             return self._evaluate(job)
-        except ProcessLost:
+        except Busy:
+            self.refused += 1
+            raise
+        except Unavailable:
             raise
         except EngineError as err:
             log.error("query engine failure: %s", err)

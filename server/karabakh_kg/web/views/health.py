@@ -27,6 +27,7 @@ def health():
         "graphs": graphs,
         "query_timeout_s": st.settings["QUERY_TIMEOUT"],
         "stopped_queries": getattr(st.runner, "killed", 0),
+        "refused_queries": getattr(st.runner, "refused", 0),  # admission control: every query process busy
         "cache": {"entries": len(st.cache), "bytes": st.cache.bytes, "hits": st.cache.hits, "misses": st.cache.misses},
         "replay": {"entries": len(replay), "bytes": replay.bytes, "hits": replay.hits},
     }

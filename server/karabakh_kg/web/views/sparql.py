@@ -176,10 +176,9 @@ def answer(query: str, default_graphs=(), named_graphs=(), format_param: str | N
         return response
     except EngineError as err:
         log.error("engine failure on query %s: %s", g.query_hash, err)
-        response = error(
-            getattr(err, "status", 502 if not st.engine.isolated else 500), f"The query engine failed: {err}"
-        )
-        if response.status_code == 503:  # a query process killed from outside: the server's failure
+        status = getattr(err, "status", 502 if not st.engine.isolated else 500)
+        response = error(status, str(err) if status == 503 else f"The query engine failed: {err}")
+        if status == 503:  # overloaded, or a query process killed from outside: the server's state
             response.headers["Retry-After"] = "1"
         return response
     if rendered.truncated:
