@@ -23,6 +23,7 @@ def verify_release(settings: dict) -> releases.Release:
     from karabakh_kg.web import engines
 
     release = releases.open_current(settings["BUILD_DIR"])
+    releases.verify(release)  # every checksum the manifest records: a flipped byte is refused here
     sandbox.check_budget(settings)
     engine = engines.create(settings["ENGINE"], release, settings)
     if engine.name == "oxigraph" and not release.store.is_dir():
@@ -84,6 +85,20 @@ def _try_open(engine, limits, conn) -> None:
         conn.send(str(err))
 
 
+def unavailable(environ, start_response):
+    """The WSGI app of a worker that could not open its release: 503 for everything, never a crash.
+
+    gunicorn halts the whole server when a worker fails to boot; a worker answering 503 keeps the
+    master (and the other workers) up, and the log says why.
+    """
+    body = b"503 Service Unavailable: the server cannot open its dataset right now; try again later.\n"
+    start_response(
+        "503 Service Unavailable",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))), ("Retry-After", "5")],
+    )
+    return [body]
+
+
 def serve(settings: dict, release: releases.Release, overrides: dict) -> None:
     """Run gunicorn with the app on `release` until it is stopped; SIGHUP re-checks and reloads."""
     from gunicorn.app.base import BaseApplication
@@ -124,11 +139,16 @@ def serve(settings: dict, release: releases.Release, overrides: dict) -> None:
                 link.unlink()
             os.symlink(release.path.resolve(), link)
             os.replace(link, pinned)
+            releases.mark_served(settings["BUILD_DIR"], release)  # no build prunes what is served
 
         def load(self):
             from karabakh_kg.web.app import create_app
 
-            app = create_app({**overrides, "BUILD_DIR": str(pinned.parent)})
+            try:
+                app = create_app({**overrides, "BUILD_DIR": str(pinned.parent)})
+            except Exception as err:  # noqa: BLE001 - a worker that cannot boot must not halt the master
+                logging.getLogger("karabakh_kg.serve").error("a web worker cannot open its release: %s", err)
+                return unavailable
             try:  # one query process ready before the first request, not started by it
                 app.extensions["karabakh_kg"].runner.warm(timeout=10, count=1)
             except Exception as err:  # noqa: BLE001 - the first query will try again
@@ -141,5 +161,7 @@ def serve(settings: dict, release: releases.Release, overrides: dict) -> None:
     pinned = pin_dir / "current"
     master = os.getpid()
     atexit.register(lambda: os.getpid() == master and shutil.rmtree(pin_dir, ignore_errors=True))
+    served_mark = Path(settings["BUILD_DIR"]) / releases.SERVED / str(master)
+    atexit.register(lambda: os.getpid() == master and served_mark.unlink(missing_ok=True))
     _preload_modules()
     Application().run()
