@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,5 +144,6 @@ class LRUCache(ByteLRU):
         super().__init__(max_bytes, max_item, max_entries, lambda entry: entry.size)
 
     def put(self, k, entry: Entry) -> bool:
-        entry._grown = lambda extra: self.grow(k, entry, extra)
+        ref = weakref.ref(entry)  # not the entry itself: a cycle would keep evicted answers until a full gc
+        entry._grown = lambda extra: self.grow(k, ref(), extra)
         return super().put(k, entry)
