@@ -95,6 +95,16 @@ def client(app):
 
 
 @pytest.fixture
+def listener():
+    """A TCP listener on a free loopback port recording every connection (see sec_helpers.Listener)."""
+    from sec_helpers import Listener
+
+    found = Listener()
+    yield found
+    found.close()
+
+
+@pytest.fixture
 def make_app(release_dir):
     made = []
 

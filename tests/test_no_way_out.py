@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from sec_helpers import Listener, has_stack_trace, record, request
+from sec_helpers import has_stack_trace, record, request
 
 UPDATES = [
     "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
@@ -147,13 +147,6 @@ def test_updates_are_refused_everywhere_and_nothing_changes(app, client, release
 
 
 # --- nothing leaves the server ------------------------------------------------------------------
-
-
-@pytest.fixture
-def listener():
-    sock = Listener()
-    yield sock
-    sock.close()
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from karabakh_kg import config, releases
 from karabakh_kg.web import engines, sandbox, server
 from karabakh_kg.web.engines import EngineError, Job, QueryError
 from karabakh_kg.web.query_pool import NETWORK_REFUSED, QueryPool
-from sec_helpers import Listener
 
 
 def _service_queries(port: int) -> list[str]:
@@ -29,13 +28,6 @@ def _service_queries(port: int) -> list[str]:
         f"PREFIX ex: <http://e/>\nSELECT ?x WHERE {{ BIND(ex:a\\# AS ?z) SERVICE <{url}> {{ ?x ?y ?w }}\n}}",
         f"SELECT * WHERE {{ ?s ?p ?o SERVICE SILENT <{url}> {{ ?a ?b ?c }} }} LIMIT 1",
     ]
-
-
-@pytest.fixture
-def listener():
-    found = Listener()
-    yield found
-    found.close()
 
 
 def _pool(release_dir, engine_name: str, allow_network: bool) -> QueryPool:

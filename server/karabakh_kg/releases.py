@@ -155,15 +155,22 @@ def verify(release: Release) -> None:
             raise ReleaseError(f"release {release.version}: {name} is missing; rebuild it")
         if path.stat().st_size != facts.get("bytes") or _sha256(path) != facts.get("sha256"):
             raise ReleaseError(f"release {release.version}: {name} does not match its checksum; rebuild it")
-    _point(release.path.parent.parent / VERIFIED, Path("releases") / release.path.name)
+    try:
+        _point(release.path.parent.parent / VERIFIED, Path("releases") / release.path.name)
+    except OSError:  # a read-only build folder: nothing prunes it either
+        pass
 
 
-def mark_served(build_dir: Path | str, release: Release) -> Path:
-    """Record that this process serves `release`, so no build prunes it; returns the mark."""
+def mark_served(build_dir: Path | str, release: Release) -> Path | None:
+    """Record that this process serves `release`, so no build prunes it; the mark, or None if the
+    build folder is read-only (then no build can prune it either)."""
     folder = Path(build_dir) / SERVED
-    folder.mkdir(exist_ok=True)
     mark = folder / str(os.getpid())
-    _point(mark, release.path.resolve())
+    try:
+        folder.mkdir(exist_ok=True)
+        _point(mark, release.path.resolve())
+    except OSError:
+        return None
     return mark
 
 
