@@ -4,7 +4,7 @@ Oracle: pyoxigraph in its own process, on a store with one triple, with a record
 127.0.0.1 as the only place any SERVICE in a generated query points to (each query gets its own
 path). A connection attributed to a query means the engine saw SERVICE in it; then the check must
 have refused that query. Conversely a query holding no SERVICE clause that the engine runs must
-not be refused by the check (it does not simply refuse everything odd), unless it holds `\u`
+not be refused by the check (it does not simply refuse everything odd), unless it holds `\\u`
 escapes, which the check also reads the way Jena does (replaced before parsing).
 
 The generated queries hide SERVICE behind what broke the old scanner: local-name escapes
