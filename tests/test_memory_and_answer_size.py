@@ -67,7 +67,7 @@ def _while_sampling(app, action):
 @pytest.fixture
 def small_memory(make_app):
     app = make_app(QUERY_MEMORY_MB=LIMIT_MB, QUERY_PROCESSES=1, QUERY_TIMEOUT=30.0)
-    app.extensions["karabakh_kg"].runner.warm(count=1)
+    app.extensions["karabakh_kg"].runner.warm(timeout=60, count=1)  # a loaded machine starts slowly
     return app
 
 
