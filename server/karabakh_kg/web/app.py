@@ -65,7 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     runner = (
         QueryPool(engine, settings["QUERY_PROCESSES"], limits, settings["QUERY_QUEUE"])
         if engine.isolated
-        else InlineRunner(engine, limits)
+        else InlineRunner(engine, limits, settings["QUERY_PROCESSES"] + settings["QUERY_QUEUE"])
     )
     atexit.register(runner.close)
     state = State(

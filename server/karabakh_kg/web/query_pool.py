@@ -151,6 +151,9 @@ class Busy(Unavailable):
     """Every query process is busy and the wait queue is full: refused at once, not queued."""
 
 
+BUSY = "Every query process is busy and more queries are waiting: the server is overloaded, try again in a moment."
+
+
 def _crash(code: int | None, last_words: str, limits: sandbox.Limits) -> Exception:
     """The error to raise when a query process died while evaluating a query."""
     if "memory allocation of" in last_words or "MemoryError" in last_words:
@@ -188,9 +191,9 @@ class _Worker:
         self.ready = False
 
     def last_words(self) -> str:
-        """The start of what the (dead) child wrote on its standard error."""
+        """The end of what the (dead) child wrote on its standard error (an abort message is last)."""
         try:
-            self.stderr.seek(0)
+            self.stderr.seek(max(0, os.fstat(self.stderr.fileno()).st_size - 8192))
             return self.stderr.read(8192).decode("utf-8", "replace")
         except (OSError, ValueError):
             return ""
@@ -246,10 +249,7 @@ class QueryPool:
         """An idle query process; wait for one only while fewer than `queue` requests wait already."""
         with self._cond:
             if not self._idle and len(self._all) >= self.size and self._waiting >= self.queue:
-                raise Busy(
-                    f"Every query process is busy and {self._waiting} more queries are waiting: the server "
-                    "is overloaded, try again in a moment."
-                )
+                raise Busy(BUSY)
             self._waiting += 1
             try:
                 while True:
@@ -378,10 +378,12 @@ class QueryPool:
 class InlineRunner:
     """For engines that are not isolated (a remote store): evaluate in the calling thread."""
 
-    def __init__(self, engine: Engine, limits: sandbox.Limits | None = None):
+    def __init__(self, engine: Engine, limits: sandbox.Limits | None = None, concurrency: int = 1_000_000):
         self.engine = engine
         self.limits = limits or sandbox.Limits()
         self.killed = 0
+        self.refused = 0
+        self._slots = threading.BoundedSemaphore(max(1, concurrency))  # admission control, as in QueryPool
         engine.open()
 
     def warm(self, timeout: float = 10.0, count: int | None = None) -> None:
@@ -390,7 +392,13 @@ class InlineRunner:
     def run(self, job: Job) -> object:
         if job.form is None:
             raise syntax_error(job.query)
-        return check_answer(self.engine.execute(job), job, self.limits)
+        if not self._slots.acquire(blocking=False):
+            self.refused += 1
+            raise Busy(BUSY)
+        try:
+            return check_answer(self.engine.execute(job), job, self.limits)
+        finally:
+            self._slots.release()
 
     def close(self) -> None:
         self.engine.close()
