@@ -79,7 +79,7 @@ SETTINGS: tuple[Setting, ...] = (
         "QUERY_MEMORY_MB",
         384,
         int,
-        "data memory (heap, not the mapped store) one query process may use, enforced by the OS (RLIMIT_DATA); a query that needs more is stopped and answered 400; 0: no limit",
+        "data memory (heap, not the mapped store) one query process may add to what it shares with its web worker at the fork, enforced by the OS (RLIMIT_DATA); a query that needs more is stopped and answered 400; 0: no limit",
     ),
     Setting(
         "QUERY_MEMORY_TOTAL_MB",

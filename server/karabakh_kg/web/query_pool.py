@@ -168,7 +168,8 @@ def _crash(code: int | None, last_words: str, limits: sandbox.Limits) -> Excepti
             f"The process evaluating this query was stopped from outside (signal {-code}), for example by "
             "the system running short of memory; this is the server's failure, not the query's: try again."
         )
-    return EngineError(f"the query engine stopped while evaluating a query (exit code {code})")
+    tail = last_words.strip().splitlines()[-3:]  # for the log only (EngineError messages never reach clients)
+    return EngineError(f"the query engine stopped while evaluating a query (exit code {code}): {' | '.join(tail)}")
 
 
 def _memory_message(limits: sandbox.Limits) -> str:

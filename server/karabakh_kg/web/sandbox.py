@@ -17,7 +17,8 @@ seccomp but refuses `unshare`). A filter can never be removed, and children inhe
 
 Memory: the store is memory-mapped, so an address-space limit (RLIMIT_AS) would count the mapped
 files; RLIMIT_DATA counts what a query can grow (heap, anonymous mappings) and not the mapped
-store. An allocation past it fails, and the engine aborts with "memory allocation of … failed"
+store. The limit is what the process holds at the fork (its web worker's heap, shared) plus
+QUERY_MEMORY_MB. An allocation past it fails, and the engine aborts with "memory allocation of … failed"
 on its standard error, which the pool reads to tell the client what happened.
 """
 
@@ -138,10 +139,23 @@ def deny_network() -> None:
 
 
 def limit_memory(megabytes: int) -> None:
-    """Cap this process's data (heap and private mappings) at `megabytes`; 0 leaves it unlimited."""
+    """Let this process's data (heap and private mappings) grow by at most `megabytes`; 0: no limit.
+
+    Counted from what the process holds now: a forked child inherits its parent's heap (shared,
+    copy-on-write, but counted in its data size), and the query may then add `megabytes` to it.
+    """
     if megabytes > 0:
-        size = megabytes * 1024 * 1024
+        size = _data_bytes() + megabytes * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (size, size))
+
+
+def _data_bytes() -> int:
+    """This process's data size as the kernel counts it for RLIMIT_DATA (VmData)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    raise SandboxError("cannot read the process's data size from /proc/self/status")
 
 
 @dataclass(frozen=True)
