@@ -57,6 +57,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"karabakh-kg serve: cannot start: {err}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    if 1 < settings["THREADS"] <= settings["QUERY_PROCESSES"] + settings["QUERY_QUEUE"]:
+        logging.getLogger("karabakh_kg.serve").warning(
+            "THREADS (%d) is not above QUERY_PROCESSES + QUERY_QUEUE (%d): under a flood of slow queries "
+            "every thread can be taken and /health will wait behind them",
+            settings["THREADS"],
+            settings["QUERY_PROCESSES"] + settings["QUERY_QUEUE"],
+        )
     if settings["ALLOW_NETWORK"]:
         logging.getLogger("karabakh_kg.serve").warning(
             "ALLOW_NETWORK is set: query processes run WITHOUT the no-network sandbox; a query the checks "
