@@ -232,6 +232,8 @@ class QueryPool:
         self.engine = engine
         self.size = max(1, size)
         self.limits = limits or sandbox.Limits()
+        if self.limits.allow_network:  # never silently: every web worker says so once
+            log.warning("ALLOW_NETWORK: query processes start without the no-network sandbox")
         self.queue = max(0, queue)  # requests allowed to wait for a busy pool; more are refused at once
         self._waiting = 0
         self.refused = 0  # how many were refused that way (for /health)
