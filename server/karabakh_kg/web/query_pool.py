@@ -98,6 +98,7 @@ def _network_refused(err: Exception, limits: sandbox.Limits) -> bool:
 
 
 ENGINE_FAILED = "an internal error, logged on the server"
+REMOTE_FAILED = "the remote store could not be reached or failed; the details are logged on the server"
 NETWORK_REFUSED = (
     "The query tried to open a network connection (SERVICE or a remote IRI), and query processes "
     "here have no network access: this endpoint answers from its own data only."
@@ -400,6 +401,11 @@ class InlineRunner:
             raise Busy(BUSY)
         try:
             return check_answer(self.engine.execute(job), job, self.limits)
+        except Unavailable:
+            raise
+        except EngineError as err:  # the store's address and its own messages stay in the log
+            log.error("remote store failure: %s", err)
+            raise EngineError(REMOTE_FAILED) from None
         finally:
             self._slots.release()
 
