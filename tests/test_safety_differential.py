@@ -63,6 +63,18 @@ HIDERS = [
     "?s ?p ?o .",
     "?s ex:p\\# ?o{n} .",
     "OPTIONAL { ?s ?p ?o{n} }",
+    r"BIND(ex:a:b:c AS ?z{n})",
+    r"BIND(ex:\U00000041 AS ?z{n})",
+    r"BIND('\U0001F600' AS ?z{n})",
+    'BIND("x"@en-GB AS ?z{n})',
+    "BIND(.5 AS ?z{n})",
+    "BIND(1e5 AS ?z{n})",
+    "BIND(_:b{n} AS ?z{n})",
+    r'BIND("caf\u00e9" AS ?z{n})',
+    "BIND(<http://e/a#b'c> AS ?z{n})",
+    "FILTER(?o != <http://e/x>)",
+    "FILTER(?o<<http://e/x>)",
+    "VALUES ?v{n} { 1 'a' <http://e/x> }",
 ]
 WRAPPERS = [
     "{x}",
