@@ -7,7 +7,8 @@
 - `releases.verify` (run by `serve` at start and on every reload) checks the checksums the manifest
   records: a flipped byte in a store file or a truncated dump is refused, with a message that
   names the file inside the release, never an absolute path;
-- a damaged store reaches no client as a path or a storage message;
+- a damaged store reaches no client as a path or a storage message, and a dump cut after the
+  release was accepted is answered 503, not served as if whole;
 - a worker that cannot open its release answers 503 and the master stays up.
 """
 
@@ -125,6 +126,17 @@ def test_a_damaged_store_reaches_no_client_as_a_path(copied_build, make_app, dam
     assert response.status_code == 500 and "logged on the server" in text, text
     for secret in (str(copied_build), ".sst", "Corruption", "/tmp", "store"):
         assert secret not in text
+
+
+def test_a_dump_cut_after_the_release_was_accepted_is_not_served_as_whole(copied_build, make_app):
+    client = make_app(BUILD_DIR=str(copied_build)).test_client()
+    dump = next(releases.open_current(copied_build).dumps.iterdir())
+    whole = client.get(f"/dumps/{dump.name}")
+    assert whole.status_code == 200
+    whole.close()
+    os.truncate(dump, dump.stat().st_size // 2)
+    response = client.get(f"/dumps/{dump.name}")
+    assert response.status_code == 503 and b"damaged" in response.data
 
 
 @pytest.mark.live

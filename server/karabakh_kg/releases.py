@@ -161,6 +161,19 @@ def verify(release: Release) -> None:
         pass
 
 
+def intact(release: Release, name: str) -> bool:
+    """Has file `name` of the release (e.g. `dumps/x.nq.gz`) still the size its manifest records?
+
+    A cheap check for each download: `verify` read every byte when the release was accepted, this
+    catches a file cut or replaced since.
+    """
+    facts = {**release.manifest.get("dump_files", {}), **release.manifest.get("store_files", {})}.get(name)
+    try:
+        return facts is not None and (release.path / name).stat().st_size == facts["bytes"]
+    except OSError:
+        return False
+
+
 def mark_served(build_dir: Path | str, release: Release) -> Path | None:
     """Record that this process serves `release`, so no build prunes it; the mark, or None if the
     build folder is read-only (then no build can prune it either)."""

@@ -7,18 +7,21 @@ comes from this server, and the query page is a plain form whose answers are dra
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, send_file, url_for
 
+from karabakh_kg import releases
 from karabakh_kg.web import conneg, safety
-from karabakh_kg.web.app import state
+from karabakh_kg.web.app import state, text_response
 from karabakh_kg.web.views import htmlpage, pagedata, quotes, timeline_svg, void, weblinks
 from karabakh_kg.web.views.linked_data import failed, not_acceptable, not_found, safe_path
 from karabakh_kg.web.views.pagedata import PageQueryFailed, Term
 
 bp = Blueprint("pages", __name__)
+log = logging.getLogger("karabakh_kg.pages")
 
 
 def _install(setup) -> None:
@@ -212,6 +215,9 @@ def dump(name: str):
     listed = {file_name: (size, fmt) for file_name, size, fmt in void.dumps()}
     if name not in listed or not safe_path(name):
         return not_found(request.path, "dump")
+    if not releases.intact(state().release, f"{releases.DUMPS}/{name}"):  # cut or replaced since it was verified
+        log.error("dump %s of release %s does not match its manifest", name, state().version)
+        return text_response(503, "503 Service Unavailable: this dump is damaged on the server (logged); try later.")
     response = send_file(
         state().release.dumps / name,
         mimetype="application/gzip",
