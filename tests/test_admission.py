@@ -54,6 +54,7 @@ def _outcomes(run, jobs: int, pause: float = 0.2) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_the_pool_refuses_at_once_beyond_its_processes_and_queue(release_dir):
     settings = config.load({"BUILD_DIR": str(release_dir)})
     engine = engines.create("oxigraph", releases.open_current(release_dir), settings)

@@ -15,6 +15,8 @@ import threading
 import weakref
 from urllib.parse import urlencode
 
+import pytest
+
 from karabakh_kg.web.cache import Entry, LRUCache
 from karabakh_kg.web.fastpath import ReplayStore
 from sec_helpers import record
@@ -99,6 +101,7 @@ def _large_answer_query(n: int) -> str:
     return f'SELECT ?s15 WHERE {{ BIND("{n:015d}|" AS ?s0) {doublings} }}'
 
 
+@pytest.mark.slow
 def test_a_flood_of_distinct_large_answers_stays_within_the_budget(make_app):
     answers = int(os.environ.get("CACHE_FLOOD_ANSWERS", "300"))
     app = make_app(CACHE_BYTES=20 * MB, QUERY_PROCESSES=2)

@@ -77,6 +77,7 @@ def small_memory(make_app, kg_build):
     return app
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,query", [("sorted cartesian product", PRODUCT), ("27 CONCAT doublings", DOUBLINGS)])
 def test_a_query_needing_too_much_memory_is_stopped_with_a_clear_400(small_memory, name, query):
     client = small_memory.test_client()
@@ -95,6 +96,7 @@ def test_a_query_needing_too_much_memory_is_stopped_with_a_clear_400(small_memor
     assert client.get("/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"})).status_code == 200
 
 
+@pytest.mark.slow
 def test_a_query_process_killed_from_outside_is_the_servers_failure(small_memory):
     client = small_memory.test_client()
     victim = _children(small_memory)[0]
