@@ -61,6 +61,7 @@ def app(request, _shared_apps, release_dir):
     if engine == "remote":  # a real Oxigraph server behind `--engine sparql:URL` (support/oxigraph_server.py)
         remote = request.getfixturevalue("remote_app")
         remote.extensions["karabakh_kg"].cache.clear()
+        remote.extensions["karabakh_kg"].replay.clear()
         return remote
     if engine not in _shared_apps:
         _shared_apps[engine] = create_app(
@@ -68,12 +69,23 @@ def app(request, _shared_apps, release_dir):
         )
     shared = _shared_apps[engine]
     shared.extensions["karabakh_kg"].cache.clear()
+    shared.extensions["karabakh_kg"].replay.clear()
     return shared
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def listener():
+    """A TCP listener on a free loopback port recording every connection (see sec_helpers.Listener)."""
+    from sec_helpers import Listener
+
+    found = Listener()
+    yield found
+    found.close()
 
 
 @pytest.fixture

@@ -43,6 +43,12 @@ SETTINGS: tuple[Setting, ...] = (
         "PUBLIC_BASE", "", str, "public base IRI of the dataset; empty means the base recorded in the build manifest"
     ),
     Setting("HOST", "127.0.0.1", str, "address `karabakh-kg serve` listens on"),
+    Setting(
+        "TRUSTED_PROXIES",
+        "",
+        str,
+        "comma-separated addresses of reverse proxies whose `X-Forwarded-*` / `Forwarded` headers are read; from any other peer they are dropped (empty: none)",
+    ),
     Setting("PORT", 8080, int, "port `karabakh-kg serve` listens on"),
     Setting(
         "SERVER",
@@ -53,9 +59,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", 2, int, "web worker processes started by `karabakh-kg serve`"),
     Setting(
         "THREADS",
-        4,
+        8,
         int,
-        "Python threads per web worker that run requests (granian blocking threads, gunicorn gthread)",
+        "Python threads per web worker that run requests (granian blocking threads, gunicorn gthread); each request holds one: keep it above QUERY_PROCESSES + QUERY_QUEUE so /health and pages always find one free",
     ),
     Setting(
         "CLIENT_TIMEOUT",
@@ -73,7 +79,13 @@ SETTINGS: tuple[Setting, ...] = (
         "QUERY_PROCESSES",
         4,
         int,
-        "query processes per web worker, started as needed; each holds the store open read-only and is killed and replaced on timeout (keep it at THREADS so no request waits for one)",
+        "query processes per web worker, started as needed; each holds the store open read-only and is killed and replaced on timeout",
+    ),
+    Setting(
+        "QUERY_QUEUE",
+        2,
+        int,
+        "queries per web worker that may wait for a busy query process; when that many wait already, a query is answered 503 with Retry-After at once (admission control)",
     ),
     Setting(
         "QUERY_TIMEOUT",
@@ -85,7 +97,7 @@ SETTINGS: tuple[Setting, ...] = (
         "QUERY_MEMORY_MB",
         384,
         int,
-        "data memory (heap, not the mapped store) one query process may use, enforced by the OS (RLIMIT_DATA); a query that needs more is stopped and answered 400; 0: no limit",
+        "data memory (heap, not the mapped store) one query process may add to what it shares with its web worker at the fork, enforced by the OS (RLIMIT_DATA); a query that needs more is stopped and answered 400; 0: no limit",
     ),
     Setting(
         "QUERY_MEMORY_TOTAL_MB",
@@ -120,8 +132,14 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         "largest answer sent, in bytes before compression, on every route (the HTML query page too); a larger one is answered 400 saying so and to add LIMIT; 0: no limit",
     ),
-    Setting("CACHE_ENTRIES", 1024, int, "answers kept in each web worker's result cache (0 disables the cache)"),
-    Setting("CACHE_MAX_BYTES", 1_000_000, int, "largest single answer kept in the result cache, in bytes"),
+    Setting(
+        "CACHE_BYTES",
+        64_000_000,
+        int,
+        "bytes each of a web worker's two answer stores (the result cache and the fast path's replay store) may hold in all; least recently used answers are dropped to stay under it (0 disables both)",
+    ),
+    Setting("CACHE_ENTRIES", 1024, int, "most answers kept in each of those two stores (0 disables both)"),
+    Setting("CACHE_MAX_BYTES", 1_000_000, int, "largest single answer kept in them, in bytes"),
     Setting(
         "GZIP_MIN_BYTES", 2048, int, "answers at least this large are gzip-compressed when the client accepts gzip"
     ),

@@ -1,12 +1,22 @@
 """The on-disk layout of builds: each build is a release folder, and `current` points at the good one.
 
-A build writes into a temporary folder, then renames it to `releases/<version>` and swaps the
-`current` symlink in one `os.replace`, so a reader never sees half a build and a failed build
-leaves the last good one in place.
+A build writes into a temporary folder, then renames it to a folder of its own under `releases/`
+(`<version>`, or `<version>.<n>` when a forced rebuild of the same version finds that name taken:
+an existing release is never deleted to make room) and swaps the `current` symlink in one
+`os.replace`, so a reader never sees half a build and a failed build leaves the last good one in
+place.
+
+The manifest records the SHA-256 of every file of the dumps (`dump_files`) and of the store
+(`store_files`: the only part that differs between two builds of the same input, as RocksDB writes
+ids into its files), and
+`verify` checks them all before a server accepts a release. Pruning keeps a few recent releases
+and never deletes the one `current` names, one a running server serves (each `serve` marks its
+release under `.served/`), or the last one that passed verification (`.verified`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -20,6 +30,8 @@ STORE = "store"
 DUMPS = "dumps"
 REQUIRED = (MANIFEST, DATASET)
 PLAIN = "dataset"  # manifest "kind" of a release made from a user's own files (`serve --dataset`)
+SERVED = ".served"  # one symlink per running server: <pid> -> the release it serves
+VERIFIED = ".verified"  # symlink to the last release that passed `verify`
 
 
 class ReleaseError(Exception):
@@ -88,29 +100,134 @@ def staging_dir(build_dir: Path | str) -> Path:
 
 
 def make_current(build_dir: Path | str, staged: Path, version: str, keep: int = 3) -> Path:
-    """Move a staged build into `releases/<version>` and point `current` at it atomically."""
+    """Move a staged build into a fresh folder under `releases/` and point `current` at it atomically."""
     root = Path(build_dir)
     releases = root / "releases"
     releases.mkdir(exist_ok=True)
-    target = releases / version
-    if target.exists():
-        shutil.rmtree(target)
-    os.replace(staged, target)
-    link = root / f".current-{os.getpid()}"
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    os.symlink(Path("releases") / version, link)
-    os.replace(link, root / "current")
-    _prune(releases, keep=keep, protect=version)
+    target, n = releases / version, 1
+    while True:  # a rebuild of the same version goes beside the old one, never in its place
+        try:
+            os.rename(staged, target)  # fails if the name is taken (a non-empty folder)
+            break
+        except OSError:
+            if not target.exists():
+                raise
+            n += 1
+            target = releases / f"{version}.{n}"
+    _point(root / "current", Path("releases") / target.name)
+    prune(root, keep=keep)
     return target
 
 
-def _prune(releases: Path, keep: int, protect: str) -> None:
-    """Keep the newest few releases so a reload can still fall back on the previous one."""
+def _point(link: Path, target: Path) -> None:
+    """Make `link` a symlink to `target` in one rename (readers see the old or the new, never none)."""
+    tmp = link.parent / f".{link.name}-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def file_checksums(folder: Path, part: str) -> dict[str, dict]:
+    """SHA-256 and size of every file under `part` (STORE or DUMPS) of a release, by path inside it."""
+    found = {}
+    for path in sorted((folder / part).rglob("*")):
+        if path.is_file() and not path.name.startswith("LOG"):  # RocksDB's own info log may change
+            found[path.relative_to(folder).as_posix()] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
+    return found
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(release: Release) -> None:
+    """Check every checksum the manifest records (dataset, store, dumps); raise ReleaseError if one differs.
+
+    Messages name the file inside the release, never an absolute path.
+    """
+    expected = {**release.manifest.get("dump_files", {}), **release.manifest.get("store_files", {})}
+    if not release.manifest.get("dump_files") or not release.manifest.get("store_files"):
+        raise ReleaseError(f"release {release.version}: its manifest records no checksums; rebuild it")
+    if _sha256(release.dataset) != release.manifest["dataset_sha256"]:
+        raise ReleaseError(f"release {release.version}: {DATASET} does not match its checksum; rebuild it")
+    for name, facts in expected.items():
+        path = release.path / name
+        if ".." in Path(name).parts or not path.is_file():
+            raise ReleaseError(f"release {release.version}: {name} is missing; rebuild it")
+        if path.stat().st_size != facts.get("bytes") or _sha256(path) != facts.get("sha256"):
+            raise ReleaseError(f"release {release.version}: {name} does not match its checksum; rebuild it")
+    try:
+        _point(release.path.parent.parent / VERIFIED, Path("releases") / release.path.name)
+    except OSError:  # a read-only build folder: nothing prunes it either
+        pass
+
+
+def intact(release: Release, name: str) -> bool:
+    """Has file `name` of the release (e.g. `dumps/x.nq.gz`) still the size its manifest records?
+
+    A cheap check for each download: `verify` read every byte when the release was accepted, this
+    catches a file cut or replaced since.
+    """
+    facts = {**release.manifest.get("dump_files", {}), **release.manifest.get("store_files", {})}.get(name)
+    try:
+        return facts is not None and (release.path / name).stat().st_size == facts["bytes"]
+    except OSError:
+        return False
+
+
+def mark_served(build_dir: Path | str, release: Release) -> Path | None:
+    """Record that this process serves `release`, so no build prunes it; the mark, or None if the
+    build folder is read-only (then no build can prune it either)."""
+    folder = Path(build_dir) / SERVED
+    mark = folder / str(os.getpid())
+    try:
+        folder.mkdir(exist_ok=True)
+        _point(mark, release.path.resolve())
+    except OSError:
+        return None
+    return mark
+
+
+def _protected(root: Path) -> set[Path]:
+    """The releases no pruning may delete: current, the last verified, and every one being served."""
+    keep = set()
+    for link in (root / "current", root / VERIFIED):
+        if link.is_symlink():
+            keep.add(link.resolve())
+    served = root / SERVED
+    if served.is_dir():
+        for mark in served.iterdir():
+            if _alive(mark.name):
+                keep.add(mark.resolve())
+            else:
+                mark.unlink(missing_ok=True)  # a server that stopped without tidying up
+    return keep
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def prune(build_dir: Path | str, keep: int = 3) -> None:
+    """Keep the newest few releases (a reload can fall back on them) and every protected one."""
+    root = Path(build_dir)
+    releases = root / "releases"
+    protected = _protected(root)
     old = sorted(
-        (p for p in releases.iterdir() if p.is_dir() and p.name != protect),
+        (p for p in releases.iterdir() if p.is_dir() and p.resolve() not in protected),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
-    for path in old[keep - 1 :]:
+    for path in old[max(0, keep - len(protected)) :]:
         shutil.rmtree(path, ignore_errors=True)

@@ -15,6 +15,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
+from karabakh_kg.namespaces import DEFAULT_BASE
 from support.builds import ENGINES
 from support.sparql import (
     BASE,
@@ -625,7 +626,7 @@ def test_service_description(client, accept, fmt):
     r = client.get("/sparql", headers={"Accept": accept} if accept else {})
     assert r.status_code == 200
     g = sd_graph(r.data, fmt)
-    service = rdflib.URIRef("http://localhost/sparql")
+    service = rdflib.URIRef(DEFAULT_BASE + "sparql")  # the public base, never the request's Host
     assert (service, rdflib.RDF.type, SD.Service) in g
     assert (service, SD.endpoint, service) in g
     assert (service, SD.supportedLanguage, SD.SPARQL11Query) in g

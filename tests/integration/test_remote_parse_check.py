@@ -16,7 +16,6 @@ import pytest
 from karabakh_kg.web import safety
 from karabakh_kg.web.engines import EngineError, Job, QueryError
 from karabakh_kg.web.engines.remote import RemoteEngine
-from support.sec import Listener
 
 HIDDEN_SERVICE = [
     "SELECT * WHERE { SERVICE <http://127.0.0.1:{port}/x> { ?s ?p ?o } }",
@@ -29,27 +28,20 @@ HIDDEN_SERVICE = [
 
 
 @pytest.fixture
-def store():
-    found = Listener()
-    yield found
-    found.close()
-
-
-@pytest.fixture
-def engine(app, store):
+def engine(app, listener):
     st = app.extensions["karabakh_kg"]
-    remote = RemoteEngine(st.release, f"sparql:http://127.0.0.1:{store.port}/query", st.settings)
+    remote = RemoteEngine(st.release, f"sparql:http://127.0.0.1:{listener.port}/query", st.settings)
     remote.open()
     yield remote
     remote.close()
 
 
 @pytest.mark.parametrize("template", HIDDEN_SERVICE)
-def test_service_is_refused_by_the_parse_even_when_the_token_check_misses_it(engine, store, template, monkeypatch):
+def test_service_is_refused_by_the_parse_even_when_the_token_check_misses_it(engine, listener, template, monkeypatch):
     monkeypatch.setattr(safety, "analyse", lambda text, *a, **k: safety.QueryInfo("SELECT", False))
     with pytest.raises(QueryError, match="SERVICE|parse error"):
-        engine.execute(Job(query=template.replace("{port}", str(store.port)), form="SELECT", format="json"))
-    assert store.connections == []
+        engine.execute(Job(query=template.replace("{port}", str(listener.port)), form="SELECT", format="json"))
+    assert listener.connections == []
 
 
 def test_what_is_forwarded_is_the_parsed_text_with_its_escapes_replaced(engine, monkeypatch):

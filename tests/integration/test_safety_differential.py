@@ -4,7 +4,8 @@ Oracle: pyoxigraph in its own process, on a store with one triple, with a record
 127.0.0.1 as the only place any SERVICE in a generated query points to (each query gets its own
 path). A connection attributed to a query means the engine saw SERVICE in it; then the check must
 have refused that query. Conversely a query holding no SERVICE clause that the engine runs must
-not be refused by the check (it does not simply refuse everything odd).
+not be refused by the check (it does not simply refuse everything odd), unless it holds `\\u`
+escapes, which the check also reads the way Jena does (replaced before parsing).
 
 The generated queries hide SERVICE behind what broke the old scanner: local-name escapes
 (`ex:a\\#`, `ex:a\\'`), percent escapes, strings with escaped quotes, long strings, comments,
@@ -62,6 +63,18 @@ HIDERS = [
     "?s ?p ?o .",
     "?s ex:p\\# ?o{n} .",
     "OPTIONAL { ?s ?p ?o{n} }",
+    r"BIND(ex:a:b:c AS ?z{n})",
+    r"BIND(ex:\U00000041 AS ?z{n})",
+    r"BIND('\U0001F600' AS ?z{n})",
+    'BIND("x"@en-GB AS ?z{n})',
+    "BIND(.5 AS ?z{n})",
+    "BIND(1e5 AS ?z{n})",
+    "BIND(_:b{n} AS ?z{n})",
+    r'BIND("caf\u00e9" AS ?z{n})',
+    "BIND(<http://e/a#b'c> AS ?z{n})",
+    "FILTER(?o != <http://e/x>)",
+    "FILTER(?o<<http://e/x>)",
+    "VALUES ?v{n} { 1 'a' <http://e/x> }",
 ]
 WRAPPERS = [
     "{x}",
@@ -193,6 +206,8 @@ def test_every_query_the_engine_would_send_out_is_refused(oracle, case):
     if reached:
         count("safety differential", "engine connected")
         assert verdict == 403, f"the engine connected out but the check let it through:\n{query}"
-    if not with_service and outcome == "ok":
+    # A text with \u escapes is also read with them replaced first (as Jena does, SPARQL 1.1 §19.2):
+    # there the check may refuse what Oxigraph, reading escapes only inside tokens, would run.
+    if not with_service and outcome == "ok" and "\\u" not in query:
         count("safety differential", "clean queries run")
         assert verdict is None, f"the check refused a query without SERVICE that the engine runs:\n{query}"

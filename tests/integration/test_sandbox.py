@@ -19,7 +19,6 @@ from karabakh_kg import config, releases
 from karabakh_kg.web import engines, sandbox, server
 from karabakh_kg.web.engines import EngineError, Job, QueryError
 from karabakh_kg.web.query_pool import NETWORK_REFUSED, QueryPool
-from support.sec import Listener
 
 
 def _service_queries(port: int) -> list[str]:
@@ -29,13 +28,6 @@ def _service_queries(port: int) -> list[str]:
         f"PREFIX ex: <http://e/>\nSELECT ?x WHERE {{ BIND(ex:a\\# AS ?z) SERVICE <{url}> {{ ?x ?y ?w }}\n}}",
         f"SELECT * WHERE {{ ?s ?p ?o SERVICE SILENT <{url}> {{ ?a ?b ?c }} }} LIMIT 1",
     ]
-
-
-@pytest.fixture
-def listener():
-    found = Listener()
-    yield found
-    found.close()
 
 
 def _pool(release_dir, engine_name: str, allow_network: bool) -> QueryPool:
@@ -95,7 +87,7 @@ def _in_child(action) -> str:
         return pipe.read().decode()
 
 
-def _families_after_filter(as_user: int | None):
+def _families_after_filter(as_user: int | None, listening: str):
     def action() -> str:
         if as_user is not None:
             os.setgid(as_user)
@@ -108,10 +100,18 @@ def _families_after_filter(as_user: int | None):
                 found.append(f"{name} allowed")
             except PermissionError:
                 found.append(f"{name} refused")
-        socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()
+        local = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            local.connect(listening)  # a local daemon (nscd, systemd-resolved) would resolve names
+            found.append("unix connect allowed")
+        except PermissionError:
+            found.append("unix connect refused")
+        local.close()
         a, b = socket.socketpair()
+        a.sendall(b"x")
+        assert b.recv(1) == b"x"
         a.close(), b.close()
-        found.append("unix ok")
+        found.append("socketpair ok")
         status = [line for line in open("/proc/self/status") if line.startswith("Seccomp:")]
         found.append(status[0].split()[1])
         return " ".join(found)
@@ -120,11 +120,21 @@ def _families_after_filter(as_user: int | None):
 
 
 @pytest.mark.parametrize("as_user", [None, 65534], ids=["same user", "ordinary user"])
-def test_the_filter_refuses_every_socket_family_but_unix(as_user):
+def test_the_filter_refuses_every_socket_family_but_unix_and_every_connect(as_user, tmp_path):
     if as_user is not None and os.getuid() != 0:
         as_user = None  # already an ordinary user
-    outcome = _in_child(_families_after_filter(as_user))
-    assert outcome == "AF_INET refused AF_INET6 refused AF_NETLINK refused AF_PACKET refused unix ok 2"
+    os.chmod(tmp_path, 0o777)
+    daemon = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    daemon.bind(str(tmp_path / "daemon.sock"))
+    os.chmod(tmp_path / "daemon.sock", 0o777)
+    daemon.listen(1)
+    try:
+        outcome = _in_child(_families_after_filter(as_user, str(tmp_path / "daemon.sock")))
+    finally:
+        daemon.close()
+    assert outcome == (
+        "AF_INET refused AF_INET6 refused AF_NETLINK refused AF_PACKET refused unix connect refused socketpair ok 2"
+    )
 
 
 def test_the_filter_program_covers_both_architectures():

@@ -143,11 +143,7 @@ def test_traversal_in_process_is_404(planted, make_app):
     for path in paths:
         response = client.get(path)
         response.close()
-        if response.status_code == 308:  # `//` merged into `/` by a redirect on this server: follow it once
-            location = response.headers["Location"]
-            assert location.startswith(("/", "http://localhost/")), location
-            response = client.get(location.removeprefix("http://localhost"))
-            response.close()
+        assert response.status_code != 308, f"{path}: a slash redirect (its Location would come from Host)"
         assert_no_file(response.status_code, response.get_data(), token, path)
         if response.status_code != 404:
             wrong.append((path, response.status_code))

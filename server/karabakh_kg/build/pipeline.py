@@ -51,7 +51,7 @@ def build(
     if not force:
         try:
             current = releases.open_current(build_dir)
-            if current.version == version:
+            if current.version == version and current.manifest.get("store_files"):  # older builds lack checksums
                 return current, False
         except releases.ReleaseError:
             pass

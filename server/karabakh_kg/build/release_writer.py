@@ -65,6 +65,9 @@ def write(
             "triples": sum(len(g) for _, g in _named_graphs(dataset, base)),
             "dataset_sha256": hashlib.sha256(nquads).hexdigest(),
             "dataset_bytes": len(nquads),
+            # checked by `releases.verify` before a server accepts the release
+            "dump_files": releases.file_checksums(staged, releases.DUMPS),
+            "store_files": releases.file_checksums(staged, releases.STORE),
             **(extra or {}),
         }
         text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"

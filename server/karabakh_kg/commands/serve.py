@@ -104,6 +104,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings["PID_FILE"] = str(pid_file(settings) or "")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    if 1 < settings["THREADS"] <= settings["QUERY_PROCESSES"] + settings["QUERY_QUEUE"]:
+        logging.getLogger("karabakh_kg.serve").warning(
+            "THREADS (%d) is not above QUERY_PROCESSES + QUERY_QUEUE (%d): under a flood of slow queries "
+            "every thread can be taken and /health will wait behind them",
+            settings["THREADS"],
+            settings["QUERY_PROCESSES"] + settings["QUERY_QUEUE"],
+        )
     if settings["ALLOW_NETWORK"]:
         logging.getLogger("karabakh_kg.serve").warning(
             "ALLOW_NETWORK is set: query processes run WITHOUT the no-network sandbox; a query the checks "

@@ -87,7 +87,8 @@ def run(
         log.error("engine failure on query %s: %s", query_hash, err)
         # An engine error may carry its own status (503: a query process killed from outside).
         status = getattr(err, "status", 500 if st.engine.isolated else 502)
-        raise AnswerError(status, f"The query engine failed: {err}", "engine") from None
+        message = str(err) if status == 503 else f"The query engine failed: {err}"  # 503: busy, or a process lost
+        raise AnswerError(status, message, "engine") from None
     if form is None:  # a syntax check that found nothing wrong
         raise AnswerError(400, "Not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK.", "query")
     if rendered.truncated:

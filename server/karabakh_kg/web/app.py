@@ -13,9 +13,9 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from karabakh_kg import config, releases
-from karabakh_kg.web import engines, sandbox
+from karabakh_kg.web import engines, host_header, sandbox
 from karabakh_kg.web.cache import LRUCache
-from karabakh_kg.web.fastpath import FastPath
+from karabakh_kg.web.fastpath import FastPath, ReplayStore
 from karabakh_kg.web.query_pool import InlineRunner, QueryPool
 from karabakh_kg.web.record import current as record
 from karabakh_kg.web.state import State
@@ -40,22 +40,29 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     engine = engines.create(settings["ENGINE"], release, settings)
     engine.prepare()
     limits = sandbox.Limits.from_settings(settings)
-    runner = QueryPool(engine, settings["QUERY_PROCESSES"], limits) if engine.isolated else InlineRunner(engine, limits)
+    runner = (
+        QueryPool(engine, settings["QUERY_PROCESSES"], limits, settings["QUERY_QUEUE"])
+        if engine.isolated
+        else InlineRunner(engine, limits, settings["QUERY_PROCESSES"] + settings["QUERY_QUEUE"])
+    )
     atexit.register(runner.close)
     state = State(
         settings=settings,
         release=release,
         engine=engine,
         runner=runner,
-        cache=LRUCache(settings["CACHE_ENTRIES"], settings["CACHE_MAX_BYTES"]),
+        cache=LRUCache(settings["CACHE_BYTES"], settings["CACHE_MAX_BYTES"], settings["CACHE_ENTRIES"]),
+        replay=ReplayStore(settings["CACHE_BYTES"], settings["CACHE_MAX_BYTES"], settings["CACHE_ENTRIES"]),
         base=settings["PUBLIC_BASE"] or release.manifest["base"],
     )
     app.extensions["karabakh_kg"] = state
+    host_header.before_routing(app)
     for blueprint in DATASET_BLUEPRINTS if release.plain else BLUEPRINTS:
         app.register_blueprint(blueprint)
     htmlpage.init_app(app)
     _install_hooks(app)
-    app.wsgi_app = FastPath(app.wsgi_app, state.cache, settings["ACCESS_LOG"])
+    host_header.install(app, settings)
+    app.wsgi_app = FastPath(app.wsgi_app, state.replay, settings["ACCESS_LOG"])
     return app
 
 

@@ -5,9 +5,9 @@ string, Accept, whether gzip is accepted). The same raw request on the same app 
 version) must get the same bytes, so replaying them is correct by construction, and it skips
 routing, parameter parsing and negotiation, which dominate the cost of a cached answer.
 Conditional requests (If-None-Match), HEAD, POST and anything not remembered go through Flask.
-The remembered responses live in the app's result cache (`cache.LRUCache`), so clearing the
-cache clears them too. A view opts in for a deterministic 200 answer by setting `replayable` on the request's
-record (`record.py`; the SPARQL answers do).
+The remembered responses live in this module's own store (a `cache.ByteLRU` bounded by
+`CACHE_BYTES`), apart from the answer cache. A view opts in for a deterministic 200 answer by setting
+`replayable` on the request's record (`record.py`; the SPARQL answers do).
 """
 
 from __future__ import annotations
@@ -16,9 +16,22 @@ import json
 import logging
 import time
 
+from karabakh_kg.web.cache import ENTRY_OVERHEAD, ByteLRU
 from karabakh_kg.web.record import ENVIRON_KEY
 
 access_log = logging.getLogger("karabakh_kg.access")
+
+
+def _response_size(response: tuple) -> int:
+    status, headers, body, record = response
+    return len(status) + sum(len(k) + len(v) for k, v in headers) + len(body) + len(record) * 32 + ENTRY_OVERHEAD
+
+
+class ReplayStore(ByteLRU):
+    """Finished responses by raw request: (status, headers, body, access-log record)."""
+
+    def __init__(self, max_bytes: int, max_item: int, max_entries: int):
+        super().__init__(max_bytes, max_item, max_entries, _response_size)
 
 
 def raw_key(environ) -> tuple | None:
@@ -37,14 +50,14 @@ def raw_key(environ) -> tuple | None:
 class FastPath:
     """WSGI middleware replaying the responses remembered in `cache`."""
 
-    def __init__(self, wsgi_app, cache, log_enabled: bool):
+    def __init__(self, wsgi_app, store: ReplayStore, log_enabled: bool):
         self.wsgi_app = wsgi_app
-        self.cache = cache
+        self.store = store
         self.log_enabled = log_enabled
 
     def __call__(self, environ, start_response):
         key = raw_key(environ)
-        hit = self.cache.get_raw(key) if key is not None else None
+        hit = self.store.get(key) if key is not None else None
         if hit is None:
             if key is None:
                 return self.wsgi_app(environ, start_response)
@@ -74,5 +87,5 @@ class FastPath:
         finally:
             if hasattr(body, "close"):
                 body.close()
-        self.cache.put_raw(key, (seen["status"], seen["headers"], data, rec.log or {}))
+        self.store.put(key, (seen["status"], seen["headers"], data, rec.log or {}))
         return [data]

@@ -100,6 +100,7 @@ def _network_refused(err: Exception, limits: sandbox.Limits) -> bool:
 
 
 ENGINE_FAILED = "an internal error, logged on the server"
+REMOTE_FAILED = "the remote store could not be reached or failed; the details are logged on the server"
 NETWORK_REFUSED = (
     "The query tried to open a network connection (SERVICE or a remote IRI), and query processes "
     "here have no network access: this endpoint answers from its own data only."
@@ -161,10 +162,21 @@ class TooMuchMemory(QueryError):
     """The query needed more memory than a query process may use (the client's query, a 400)."""
 
 
-class ProcessLost(EngineError):
-    """The query process died for a reason outside the query (killed from outside): a 503."""
+class Unavailable(EngineError):
+    """The server cannot answer now, through no fault of the query: a 503 with Retry-After."""
 
     status = 503
+
+
+class ProcessLost(Unavailable):
+    """The query process died for a reason outside the query (killed from outside)."""
+
+
+class Busy(Unavailable):
+    """Every query process is busy and the wait queue is full: refused at once, not queued."""
+
+
+BUSY = "Every query process is busy and more queries are waiting: the server is overloaded, try again in a moment."
 
 
 def _crash(code: int | None, last_words: str, limits: sandbox.Limits) -> Exception:
@@ -181,7 +193,8 @@ def _crash(code: int | None, last_words: str, limits: sandbox.Limits) -> Excepti
             f"The process evaluating this query was stopped from outside (signal {-code}), for example by "
             "the system running short of memory; this is the server's failure, not the query's: try again."
         )
-    return EngineError(f"the query engine stopped while evaluating a query (exit code {code})")
+    tail = last_words.strip().splitlines()[-3:]  # for the log only (EngineError messages never reach clients)
+    return EngineError(f"the query engine stopped while evaluating a query (exit code {code}): {' | '.join(tail)}")
 
 
 def _memory_message(limits: sandbox.Limits) -> str:
@@ -204,9 +217,9 @@ class _Worker:
         self.ready = False
 
     def last_words(self) -> str:
-        """The start of what the (dead) child wrote on its standard error."""
+        """The end of what the (dead) child wrote on its standard error (an abort message is last)."""
         try:
-            self.stderr.seek(0)
+            self.stderr.seek(max(0, os.fstat(self.stderr.fileno()).st_size - 8192))
             return self.stderr.read(8192).decode("utf-8", "replace")
         except (OSError, ValueError):
             return ""
@@ -240,10 +253,15 @@ class _Worker:
 class QueryPool:
     """A fixed number of query processes shared by the threads of one web worker."""
 
-    def __init__(self, engine: Engine, size: int, limits: sandbox.Limits | None = None):
+    def __init__(self, engine: Engine, size: int, limits: sandbox.Limits | None = None, queue: int = 1_000_000):
         self.engine = engine
         self.size = max(1, size)
         self.limits = limits or sandbox.Limits()
+        if self.limits.allow_network:  # never silently: every web worker says so once
+            log.warning("ALLOW_NETWORK: query processes start without the no-network sandbox")
+        self.queue = max(0, queue)  # requests allowed to wait for a busy pool; more are refused at once
+        self._waiting = 0
+        self.refused = 0  # how many were refused that way (for /health)
         self._idle: deque[_Worker] = deque()
         self._all: set[_Worker] = set()
         self._cond = threading.Condition()
@@ -256,16 +274,23 @@ class QueryPool:
         return worker
 
     def _acquire(self, deadline: float) -> _Worker:
+        """An idle query process; wait for one only while fewer than `queue` requests wait already."""
         with self._cond:
-            while True:
-                if self._idle:
-                    return self._idle.pop()
-                if len(self._all) < self.size:
-                    return self._spawn()
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise QueryTimeout("every query process stayed busy until the deadline")
-                self._cond.wait(remaining)
+            if not self._idle and len(self._all) >= self.size and self._waiting >= self.queue:
+                raise Busy(BUSY)
+            self._waiting += 1
+            try:
+                while True:
+                    if self._idle:
+                        return self._idle.pop()
+                    if len(self._all) < self.size:
+                        return self._spawn()
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise QueryTimeout("every query process stayed busy until the deadline")
+                    self._cond.wait(remaining)
+            finally:
+                self._waiting -= 1
 
     def _release(self, worker: _Worker) -> None:
         with self._cond:
@@ -301,7 +326,10 @@ class QueryPool:
         """
         try:
             return self._evaluate(job)
-        except ProcessLost:
+        except Busy:
+            self.refused += 1
+            raise
+        except Unavailable:
             raise
         except EngineError as err:
             log.error("query engine failure: %s", err)
@@ -378,10 +406,12 @@ class QueryPool:
 class InlineRunner:
     """For engines that are not isolated (a remote store): evaluate in the calling thread."""
 
-    def __init__(self, engine: Engine, limits: sandbox.Limits | None = None):
+    def __init__(self, engine: Engine, limits: sandbox.Limits | None = None, concurrency: int = 1_000_000):
         self.engine = engine
         self.limits = limits or sandbox.Limits()
         self.killed = 0
+        self.refused = 0
+        self._slots = threading.BoundedSemaphore(max(1, concurrency))  # admission control, as in QueryPool
         engine.open()
 
     def warm(self, timeout: float = 10.0, count: int | None = None) -> None:
@@ -390,7 +420,18 @@ class InlineRunner:
     def run(self, job: Job) -> object:
         if job.form is None:
             raise self.engine.syntax_error(job.query)
-        return check_answer(self.engine.execute(job), job, self.limits)
+        if not self._slots.acquire(blocking=False):
+            self.refused += 1
+            raise Busy(BUSY)
+        try:
+            return check_answer(self.engine.execute(job), job, self.limits)
+        except Unavailable:
+            raise
+        except EngineError as err:  # the store's address and its own messages stay in the log
+            log.error("remote store failure: %s", err)
+            raise EngineError(REMOTE_FAILED) from None
+        finally:
+            self._slots.release()
 
     def close(self) -> None:
         self.engine.close()

@@ -5,8 +5,10 @@ engine can always disagree with it somewhere. So the processes that evaluate que
 the network at all, whatever a query asks: right after fork, before the engine opens its store or
 any thread starts, the process installs a seccomp filter that makes `socket()` and `socketpair()`
 fail with EACCES for every address family but AF_UNIX (the pipe to the web worker is a Unix
-socket pair), and refuses io_uring (which can create sockets without `socket()`) and any system
-call from another ABI (x32, or 32-bit calls via `int 0x80`, which have their own numbers).
+socket pair, made before the fork), refuses `connect()` altogether (so no Unix socket can reach a
+local resolver such as nscd or systemd-resolved either: a host name looked up there is a DNS query
+leaving the host), and refuses io_uring (which can create sockets without `socket()`) and any
+system call from another ABI (x32, or 32-bit calls via `int 0x80`, which have their own numbers).
 
 The filter is a hand-assembled classic BPF program installed with `seccomp(2)`
 (SECCOMP_FILTER_FLAG_TSYNC: every thread of the process), after `PR_SET_NO_NEW_PRIVS`, so it
@@ -15,7 +17,8 @@ seccomp but refuses `unshare`). A filter can never be removed, and children inhe
 
 Memory: the store is memory-mapped, so an address-space limit (RLIMIT_AS) would count the mapped
 files; RLIMIT_DATA counts what a query can grow (heap, anonymous mappings) and not the mapped
-store. An allocation past it fails, and the engine aborts with "memory allocation of … failed"
+store. The limit is what the process holds at the fork (its web worker's heap, shared) plus
+QUERY_MEMORY_MB. An allocation past it fails, and the engine aborts with "memory allocation of … failed"
 on its standard error, which the pool reads to tell the client what happened.
 """
 
@@ -40,10 +43,11 @@ SECCOMP_RET_ERRNO = 0x00050000
 PR_SET_NO_NEW_PRIVS = 38
 X32_SYSCALL_BIT = 0x40000000
 
-# Per architecture: the seccomp syscall itself, socket, socketpair, and the io_uring calls.
+# Per architecture: the seccomp call itself, socket and socketpair, and the calls refused outright:
+# connect, then io_uring_setup, io_uring_enter, io_uring_register.
 SYSCALLS = {
-    "x86_64": {"arch": AUDIT_ARCH_X86_64, "seccomp": 317, "socket": (41, 53), "refused": (425, 426, 427)},
-    "aarch64": {"arch": AUDIT_ARCH_AARCH64, "seccomp": 277, "socket": (198, 199), "refused": (425, 426, 427)},
+    "x86_64": {"arch": AUDIT_ARCH_X86_64, "seccomp": 317, "socket": (41, 53), "refused": (42, 425, 426, 427)},
+    "aarch64": {"arch": AUDIT_ARCH_AARCH64, "seccomp": 277, "socket": (198, 199), "refused": (203, 425, 426, 427)},
 }
 
 _LD_W_ABS = 0x20  # BPF_LD | BPF_W | BPF_ABS
@@ -135,10 +139,23 @@ def deny_network() -> None:
 
 
 def limit_memory(megabytes: int) -> None:
-    """Cap this process's data (heap and private mappings) at `megabytes`; 0 leaves it unlimited."""
+    """Let this process's data (heap and private mappings) grow by at most `megabytes`; 0: no limit.
+
+    Counted from what the process holds now: a forked child inherits its parent's heap (shared,
+    copy-on-write, but counted in its data size), and the query may then add `megabytes` to it.
+    """
     if megabytes > 0:
-        size = megabytes * 1024 * 1024
+        size = _data_bytes() + megabytes * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (size, size))
+
+
+def _data_bytes() -> int:
+    """This process's data size as the kernel counts it for RLIMIT_DATA (VmData)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    raise SandboxError("cannot read the process's data size from /proc/self/status")
 
 
 @dataclass(frozen=True)

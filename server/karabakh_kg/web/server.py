@@ -36,6 +36,7 @@ def verify_release(settings: dict) -> releases.Release:
     from karabakh_kg.web import engines
 
     release = releases.open_current(settings["BUILD_DIR"])
+    releases.verify(release)  # every checksum the manifest records: a flipped byte is refused here
     sandbox.check_budget(settings)
     engine = engines.create(settings["ENGINE"], release, settings)
     engine.verify()
@@ -88,6 +89,20 @@ def _try_open(engine, limits, conn) -> None:
         conn.send(str(err))
 
 
+def unavailable(environ, start_response):
+    """The WSGI app of a worker that could not open its release: 503 for everything, never a crash.
+
+    gunicorn halts the whole server when a worker fails to boot; a worker answering 503 keeps the
+    master (and the other workers) up, and the log says why.
+    """
+    body = b"503 Service Unavailable: the server cannot open its dataset right now; try again later.\n"
+    start_response(
+        "503 Service Unavailable",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))), ("Retry-After", "5")],
+    )
+    return [body]
+
+
 def serve(settings: dict, release: releases.Release, overrides: dict) -> None:
     """Serve `release` on the configured front until stopped; SIGHUP re-checks `current` and reloads.
 
@@ -98,6 +113,8 @@ def serve(settings: dict, release: releases.Release, overrides: dict) -> None:
     pinned = Pinned(pin_dir / "current", settings, release)
     master = os.getpid()
     atexit.register(lambda: os.getpid() == master and shutil.rmtree(pin_dir, ignore_errors=True))
+    served_mark = Path(settings["BUILD_DIR"]) / releases.SERVED / str(master)
+    atexit.register(lambda: os.getpid() == master and served_mark.unlink(missing_ok=True))
     pid_file = Path(settings["PID_FILE"]) if settings.get("PID_FILE") else None
     if pid_file is not None:  # read by `karabakh-kg reload` (SIGHUP to this process, on either front)
         pid_file.parent.mkdir(parents=True, exist_ok=True)
@@ -135,6 +152,7 @@ class Pinned:
             staged.unlink()
         os.symlink(self.release.path.resolve(), staged)
         os.replace(staged, self.link)
+        releases.mark_served(self.settings["BUILD_DIR"], self.release)  # no build prunes what is served
 
 
 def load_app(settings: dict):
@@ -263,6 +281,7 @@ def _serve_gunicorn(settings: dict, pinned: Pinned, app_settings: dict) -> None:
             self.cfg.set("errorlog", "-")
             self.cfg.set("proc_name", "karabakh-kg")
             self.cfg.set("control_socket_disable", True)
+            self.cfg.set("forwarded_allow_ips", settings["TRUSTED_PROXIES"])  # scheme headers: only from these
 
         def reload(self):  # SIGHUP: pin the new release first, then let gunicorn replace the workers
             pinned.update()

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 
 from karabakh_kg import releases
-from karabakh_kg.web.cache import LRUCache
+from karabakh_kg.web.cache import ByteLRU, LRUCache
 from karabakh_kg.web.engines import Engine, Runner
 
 
@@ -23,7 +23,8 @@ class State:
     release: releases.Release
     engine: Engine
     runner: Runner
-    cache: LRUCache
+    cache: LRUCache  # finished answers, by query, format and dataset version
+    replay: ByteLRU  # raw responses the fast path replays (fastpath.ReplayStore)
     base: str
     started: float = field(default_factory=time.time)
     memo: dict[str, Any] = field(default_factory=dict)  # page data computed once (views/pagedata.memo)

@@ -8,7 +8,7 @@ def entry(body: bytes = b"x") -> Entry:
 
 
 def test_least_recently_used_entry_is_evicted_first():
-    cache = LRUCache(entries=2, max_bytes=100)
+    cache = LRUCache(max_bytes=100_000, max_item=10_000, max_entries=2)
     cache.put("a", entry())
     cache.put("b", entry())
     assert cache.get("a") is not None  # "a" is now the most recently used
@@ -18,13 +18,13 @@ def test_least_recently_used_entry_is_evicted_first():
 
 
 def test_answers_larger_than_the_limit_are_not_kept():
-    cache = LRUCache(entries=10, max_bytes=3)
+    cache = LRUCache(max_bytes=10_000, max_item=3, max_entries=10)
     cache.put("big", entry(b"four"))
     assert cache.get("big") is None and len(cache) == 0
 
 
 def test_a_zero_capacity_cache_keeps_nothing():
-    cache = LRUCache(entries=0, max_bytes=100)
+    cache = LRUCache(max_bytes=100_000, max_item=10_000, max_entries=0)
     cache.put("a", entry())
     assert cache.get("a") is None
 

@@ -14,6 +14,7 @@ bp = Blueprint("health", __name__)
 def health():
     """Report readiness, dataset version and triple counts; never waits on a query."""
     st = state()
+    replay = st.replay
     manifest = st.release.manifest
     graphs = {name: info.get("triples") for name, info in manifest.get("graphs", {}).items()}
     body = {
@@ -21,12 +22,14 @@ def health():
         "ready": True,
         "version": st.version,
         "package_version": __version__,
-        "engine": st.engine.describe(),
+        "engine": type(st.engine).name,  # the kind only: a remote store's address is not the public's
         "triples": manifest.get("triples", sum(n or 0 for n in graphs.values())),
         "graphs": graphs,
         "query_timeout_s": st.settings["QUERY_TIMEOUT"],
         "stopped_queries": getattr(st.runner, "killed", 0),
-        "cache": {"entries": len(st.cache), "hits": st.cache.hits, "misses": st.cache.misses},
+        "refused_queries": getattr(st.runner, "refused", 0),  # admission control: every query process busy
+        "cache": {"entries": len(st.cache), "bytes": st.cache.bytes, "hits": st.cache.hits, "misses": st.cache.misses},
+        "replay": {"entries": len(replay), "bytes": replay.bytes, "hits": replay.hits},
     }
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"

@@ -7,17 +7,28 @@ comes from this server. The query page lives in `query_page`.
 from __future__ import annotations
 
 import gzip
+import logging
 from collections import defaultdict
 
 from flask import Blueprint, Response, request, send_file, url_for
 
+from karabakh_kg import releases
 from karabakh_kg.web import conneg
 from karabakh_kg.web.state import state
 from karabakh_kg.web.views import htmlpage, pagedata, quotes, timeline_svg, void, weblinks
 from karabakh_kg.web.views.pagedata import PageQueryFailed, Term
-from karabakh_kg.web.views.responses import conditional, etag, failed, not_acceptable, not_found, safe_path
+from karabakh_kg.web.views.responses import (
+    conditional,
+    etag,
+    failed,
+    not_acceptable,
+    not_found,
+    safe_path,
+    text_response,
+)
 
 bp = Blueprint("pages", __name__)
+log = logging.getLogger("karabakh_kg.pages")
 HTML = conneg.formats(conneg.HTML)
 HOME_PER_TYPE = 100  # resources listed per class on the home page
 
@@ -222,6 +233,10 @@ def dump(name: str):
     listed = {file_name: fmt for file_name, _, fmt in void.dumps()}
     if not safe_path(name) or (name not in listed and name + ".gz" not in listed):
         return not_found(request.path, "dump")
+    stored = name if name in listed else name + ".gz"
+    if not releases.intact(state().release, f"{releases.DUMPS}/{stored}"):  # cut or replaced since it was verified
+        log.error("dump %s of release %s does not match its manifest", stored, state().version)
+        return text_response(503, "503 Service Unavailable: this dump is damaged on the server (logged); try later.")
     if name in listed:
         return send_file(
             state().release.dumps / name,

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, abort, jsonify, request, url_for
 
 from karabakh_kg import namespaces, query_files, query_params
 from karabakh_kg.query_params import ParameterError
+from karabakh_kg.web import host_header
 from karabakh_kg.web.protocol import parse
 from karabakh_kg.web.safety import Refused
 from karabakh_kg.web.state import state
@@ -58,8 +59,8 @@ def _describe(q: query_files.QueryFile) -> dict:
             {"name": p.name, "type": p.type, "default": list(p.default), "description": p.description}
             for p in q.parameters
         ],
-        "url": url_for("queries.run", name=q.name, _external=True),
-        "source": url_for("queries.source", name=q.name, _external=True),
+        "url": host_header.public_url(state().base, url_for("queries.run", name=q.name)),
+        "source": host_header.public_url(state().base, url_for("queries.source", name=q.name)),
     }
 
 

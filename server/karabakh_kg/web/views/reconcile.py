@@ -17,6 +17,7 @@ import json
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from karabakh_kg import namespaces
+from karabakh_kg.web import host_header
 from karabakh_kg.web.state import state
 from karabakh_kg.web.views import htmlpage, weblinks
 from karabakh_kg.web.views.pagedata import PageQueryFailed
@@ -53,15 +54,15 @@ bp.after_request(_cors)
 def manifest() -> dict:
     """What the service offers, as the API's manifest."""
     ids, schema = _spaces()
-    root = url_for("reconcile.service", _external=True).rstrip("/")
+    root = host_header.public_url(state().base, url_for("reconcile.service")).rstrip("/")
     known = {t: label for r in resources().values() for t, label in r.types.items()}
     return {
         "versions": ["0.2"],
         "name": "Karabakh KG",
         "identifierSpace": ids,
         "schemaSpace": schema,
-        "documentation": url_for("pages.home", _external=True),
-        "view": {"url": url_for("pages.home", _external=True) + "id/{{id}}"},
+        "documentation": host_header.public_url(state().base, url_for("pages.home")),
+        "view": {"url": host_header.public_url(state().base, url_for("pages.home")) + "id/{{id}}"},
         "defaultTypes": [
             {"id": name, "name": known[schema + name]} for name in DEFAULT_TYPES if schema + name in known
         ],
@@ -145,7 +146,13 @@ def service():
 
 
 def _error(message: str) -> Response:
-    response = jsonify({"status": "error", "message": message, "see": url_for("reconcile.service", _external=True)})
+    response = jsonify(
+        {
+            "status": "error",
+            "message": message,
+            "see": host_header.public_url(state().base, url_for("reconcile.service")),
+        }
+    )
     response.status_code = 400
     return response
 

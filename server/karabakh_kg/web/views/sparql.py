@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from karabakh_kg.web import answering, conneg, protocol, service_description
+from karabakh_kg.web import answering, conneg, host_header, protocol, service_description
 from karabakh_kg.web.cache import Entry, digest, key
 from karabakh_kg.web.record import current as record
 from karabakh_kg.web.results import triples as render_triples
@@ -128,7 +128,7 @@ def describe_service() -> Response:
         return not_acceptable(err)
     if fmt.kind == conneg.HTML:
         return query_page(None)
-    endpoint = request.base_url
+    endpoint = host_header.public_url(st.base, "sparql")  # never from the request's Host
     tag = etag("service-description", endpoint, fmt.key)
     if not_modified(tag):
         return unchanged(tag)
