@@ -244,6 +244,12 @@ def every_response(app) -> list[tuple[str, str, dict, bytes | None]]:
         ("GET", "/ontology/diagram.svg", {}, None),
         ("GET", "/graph/asserted", {}, None),
         ("GET", "/context.jsonld", {}, None),
+        ("GET", "/graph/asserted", {"Accept": "text/turtle"}, None),
+        ("GET", "/store?graph=https%3A%2F%2Fw3id.org%2Fkarabakh-kg%2Fgraph%2Fasserted", {}, None),
+        ("GET", "/store?default", {"Accept": "application/rdf+xml"}, None),
+        ("GET", "/store?graph=urn%3Anope", {}, None),  # 404
+        ("GET", "/store", {}, None),  # 400
+        ("PUT", "/store?default", {"Content-Type": "text/turtle"}, b"<a> <b> <c> ."),  # 405
         ("GET", "/article/evil", accept_html, None),
         ("GET", "/article/2020-11-20-aghdam", accept_html, None),
         ("GET", "/timeline", accept_html, None),

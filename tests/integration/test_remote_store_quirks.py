@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from karabakh_kg.web.engines import EngineError
-from karabakh_kg.web.engines.remote import ask_table_value, partial_answer
+from karabakh_kg.web.engines.remote import ask_table_value, partial_answer, with_base
 
 
 def headers(**fields) -> Message:
@@ -46,3 +46,16 @@ def test_a_table_that_is_not_one_value_is_an_engine_error():
     text = b'{"head": {"vars": ["a"]}, "results": {"bindings": [{"a": {"type": "uri", "value": "http://e/"}}]}}'
     with pytest.raises(EngineError):
         ask_table_value(ox.parse_query_results(text, ox.QueryResultsFormat.JSON))
+
+
+@pytest.mark.parametrize(
+    "query,sent",
+    [
+        ("SELECT * {}", "BASE <http://h/kg/sparql> SELECT * {}"),
+        ("BASE <graph/> SELECT * FROM <a> {}", "BASE <http://h/kg/graph/> SELECT * FROM <a> {}"),
+        ("base <http://x/> ASK {}", "base <http://x/> ASK {}"),  # never a second BASE: Virtuoso refuses two
+        ("# BASE <y>\nASK { <BASE> ?p ?o }", "BASE <http://h/kg/sparql> # BASE <y>\nASK { <BASE> ?p ?o }"),
+    ],
+)
+def test_relative_iris_reach_the_store_anchored_to_the_endpoint(query, sent):
+    assert with_base(query, "http://h/kg/sparql") == sent

@@ -173,3 +173,16 @@ def test_a_partial_answer_is_never_served_silently(fronts):
     assert b"only part of the answer" in response.data and b"ResultSetMaxRows" in response.data
     small = answer(remote, "/sparql", query=f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {MAX_ROWS // 2}")
     assert small.status_code == 200 and len(json.loads(small.data)["results"]["bindings"]) == MAX_ROWS // 2
+
+
+def test_an_anytime_answer_is_never_served_silently(published_to_virtuoso, kg_build, virtuoso):
+    """With Virtuoso's `timeout=` (anytime queries), a query past it is answered 200 with whatever was
+    found and only `X-SQL-State: S1TAT` to say so: the front refuses to pass that on."""
+    app = create_app({"BUILD_DIR": str(kg_build), "ENGINE": f"sparql:{virtuoso.sparql}?timeout=200"})
+    try:
+        query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        response = answer(app.test_client(), "/sparql", query=query)
+    finally:
+        app.extensions["karabakh_kg"].runner.close()
+    assert response.status_code == 502, response.data[:300]
+    assert b"only part of the answer" in response.data and b"S1TAT" in response.data

@@ -35,15 +35,18 @@ class LiveServer:
 
 
 def start_live_server(
-    build_dir: Path,
+    build_dir: Path | None,
     log_path: Path,
     workers: int = 2,
     threads: int = 4,
     engine: str = "oxigraph",
     env: dict | None = None,
     ready_within: float = 30.0,
+    dataset: tuple[Path, ...] = (),
 ) -> LiveServer:
-    """Start `karabakh-kg serve` on port 0 and wait until /health answers (no fixed port, no sleep)."""
+    """Start `karabakh-kg serve` on port 0 and wait until /health answers (no fixed port, no sleep).
+
+    It serves `build_dir`, or with `dataset` the given RDF files (`serve --dataset`)."""
     environ = dict(os.environ)
     environ.setdefault("KARABAKH_KG_QUERY_TIMEOUT", str(LIVE_QUERY_TIMEOUT))
     environ.update(env or {})
@@ -64,8 +67,7 @@ def start_live_server(
             str(threads),
             "--engine",
             engine,
-            "--build-dir",
-            str(build_dir),
+            *(("--dataset", *map(str, dataset)) if dataset else ("--build-dir", str(build_dir))),
         ],
         stdout=log_file,
         stderr=subprocess.STDOUT,

@@ -9,19 +9,13 @@ same file, and (for the protocol suite, when installed) in front of Virtuoso fil
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from support.live import LiveServer
+from support.live import LiveServer, start_live_server
 from w3c import w3c_suite as suite
 
 ENGINES = ("oxigraph", "rdflib", "remote")
@@ -57,57 +51,6 @@ def reference(w3c_dataset) -> ox.Store:
     store = ox.Store()
     store.bulk_load(path=str(w3c_dataset), format=ox.RdfFormat.N_QUADS)
     return store
-
-
-def serve_dataset(
-    files: list[Path],
-    log: Path,
-    engine: str = "oxigraph",
-    extra: tuple = (),
-    env: dict | None = None,
-    ready_within: float = 60.0,
-) -> LiveServer:
-    """`karabakh-kg serve --dataset FILES` on a free port, ready once /health answers."""
-    environ = {**os.environ, **(env or {})}
-    command = [
-        sys.executable,
-        "-m",
-        "karabakh_kg.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--workers",
-        "1",
-        "--threads",
-        "4",
-        "--engine",
-        engine,
-        "--dataset",
-        *map(str, files),
-        *extra,
-    ]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=environ)
-    served = LiveServer("", process, log)
-    deadline = time.monotonic() + ready_within
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        if process.poll() is not None:
-            raise RuntimeError(f"serve --dataset exited with {process.returncode}:\n{text}")
-        found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", text)
-        if found:
-            try:
-                with urllib.request.urlopen(found.group(1) + "/health", timeout=2) as response:
-                    if response.status == 200:
-                        served.url = found.group(1)
-                        return served
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-        time.sleep(0.05)  # polling readiness
-    served.stop()
-    raise RuntimeError(f"serve --dataset was not ready within {ready_within} s:\n{log.read_text(errors='replace')}")
 
 
 @pytest.fixture(scope="session")
@@ -156,7 +99,9 @@ def w3c_servers(w3c_dataset, tmp_path_factory, request):
             elif engine == "virtuoso":
                 spec = f"sparql:{request.getfixturevalue('w3c_virtuoso').sparql}"
             log = tmp_path_factory.mktemp(f"w3c-{engine}") / "server.log"
-            started[engine] = serve_dataset([w3c_dataset], log, spec)
+            started[engine] = start_live_server(
+                None, log, workers=1, engine=spec, env={"KARABAKH_KG_QUERY_TIMEOUT": "10"}, dataset=(w3c_dataset,)
+            )
         return started[engine]
 
     yield get

@@ -24,7 +24,7 @@ from w3c import w3c_compare as compare
 from w3c import w3c_suite as suite
 from w3c.w3c_http import query, send
 
-ENGINES = ("oxigraph", "rdflib", "remote")
+ENGINES = ("oxigraph", "rdflib", "remote", "virtuoso")
 EVALUATION = suite.evaluation_tests()
 SYNTAX = suite.syntax_tests()
 KNOWN_FILE = Path(__file__).parent / "known-failures.tsv"

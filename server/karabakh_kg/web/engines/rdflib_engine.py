@@ -14,7 +14,7 @@ import warnings
 import pyoxigraph as ox
 import rdflib
 import rdflib.plugins.sparql
-from rdflib import URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -24,8 +24,12 @@ from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, parse_
 
 
 def to_oxigraph(term):
-    """Convert one rdflib term (or None) to the pyoxigraph term the writers expect."""
-    return None if term is None else rdf_bridge.to_oxigraph(term)
+    """Convert one rdflib term (or None) to the pyoxigraph term the writers expect.
+
+    rdflib sometimes leaks a value that is no RDF term (`COALESCE()` gives a Python string): that is
+    an expression error, and an error in a projection leaves the variable unbound.
+    """
+    return rdf_bridge.to_oxigraph(term) if isinstance(term, (URIRef, BNode, Literal)) else None
 
 
 class RdflibEngine(Engine):

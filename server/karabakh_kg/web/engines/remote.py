@@ -110,6 +110,24 @@ def dataset_clauses(query: str, base: str = "") -> tuple[list[str], list[str]]:
     return defaults, named
 
 
+def with_base(query: str, base: str) -> str:
+    """The query with its relative IRIs anchored to `base`, as the embedded engines read it.
+
+    No BASE: one is put on the query's first line (line numbers in the store's messages stay
+    right). A relative BASE is resolved in place. Never a second BASE: Virtuoso refuses two.
+    """
+    tokens = [m for m in safety._tokens(query) if m.lastgroup not in ("ws", "comment")]
+    for i, token in enumerate(tokens):
+        word = token.group().upper() if token.lastgroup == "word" else ""
+        if word in ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK"):
+            break
+        if word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].lastgroup == "iri":
+            iri = tokens[i + 1]
+            resolved = urllib.parse.urljoin(base, iri.group()[1:-1])
+            return f"{query[: iri.start()]}<{resolved}>{query[iri.end() :]}"
+    return f"BASE <{base}> {query}"
+
+
 def partial_answer(headers) -> str:
     """Why a store's 200 answer is incomplete, or "" (Virtuoso says so in headers, not in the body).
 
@@ -195,9 +213,8 @@ class RemoteEngine(Engine):
         if info.form is None:
             raise QueryError("Not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).")
         defaults, named = self.dataset(job, text)
-        # The store resolves relative IRIs as the embedded engines do: against this endpoint's URL
-        # (a BASE on the query's first line, so line numbers in the store's messages stay right).
-        fields = [("query", f"BASE <{self.query_base}> {text}")]
+        # The store resolves relative IRIs as the embedded engines do: against this endpoint's URL.
+        fields = [("query", with_base(text, self.query_base))]
         fields += [("default-graph-uri", g) for g in defaults]
         fields += [("named-graph-uri", g) for g in named]
         body = urllib.parse.urlencode(fields).encode("utf-8")
