@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 APT_PACKAGES := default-jre-headless libapache-jena-java chromium graphviz
 
-.PHONY: setup system-deps build serve test test-fast lint bench lock check clean diagram screenshots
+.PHONY: setup system-deps build serve test test-fast lint bench bench-deps bench-fronts bench-misspath lock check clean diagram screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -44,9 +44,24 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: build
+## The load generator the benchmark uses (Debian `wrk`; a slower Python generator without it); root only.
+bench-deps: build
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[bench]'
+	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian package: wrk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; \
+	fi
+
+## Everything in docs/benchmarks.md: mixes against Oxigraph server, HTTP fronts, latency, build, scale.
+bench: bench-deps
 	$(BIN)/python bench/run.py
+
+## Only the HTTP fronts (throughput and guarantees), and only one cache miss step by step.
+bench-fronts: bench-deps
+	$(BIN)/python bench/fronts.py
+
+bench-misspath: bench-deps
+	$(BIN)/python bench/misspath.py
 
 ## Re-pin every dependency after a change to pyproject.toml.
 lock:
