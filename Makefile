@@ -44,13 +44,16 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## The load generator the benchmark uses (Debian `wrk`; a slower Python generator without it); root only.
+## Debian packages the benchmark uses: `wrk` (load; a slower Python generator without it) and
+## `virtuoso-opensource` (compared beside Oxigraph server; skipped without it); root only.
+BENCH_APT := wrk virtuoso-opensource
 bench-deps: build
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[bench]'
-	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing Debian package: wrk"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; \
-	fi
+	@missing=$$(for p in $(BENCH_APT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	elif [ -n "$$missing" ]; then echo "not installed (the benchmark does without them): $$missing"; fi
 
 ## Everything in docs/benchmarks.md: mixes against Oxigraph server, HTTP fronts, latency, build, scale.
 bench: bench-deps

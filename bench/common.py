@@ -86,10 +86,10 @@ def normalise(body: bytes, accept: str):
         for var, term in sorted(binding.items()):
             kind = {"typed-literal": "literal"}.get(term["type"], term["type"])
             value = "_:b" if kind == "bnode" else term["value"]
-            datatype = term.get("datatype")
+            datatype = term.get("datatype", "")
             if datatype == "http://www.w3.org/2001/XMLSchema#string":
-                datatype = None
-            row.append((var, kind, value, datatype, term.get("xml:lang")))
+                datatype = ""
+            row.append((var, kind, value, datatype, term.get("xml:lang", "")))
         rows.append(tuple(row))
     return tuple(sorted(rows))
 

@@ -5,6 +5,7 @@ Each part lives in its own module:
 - bench/mixes.py: the serving-speed ratios against Oxigraph server (trivial and competency mixes,
   uncached and cached, 1-client latency, linked-data pages), median and spread of paired runs;
 - bench/fronts.py: the HTTP fronts on throughput and on the guarantees (also runnable alone);
+- bench/virtuoso.py: Debian's Virtuoso beside Oxigraph server, answers compared, partial answers caught;
 - this file: build time, start-up to the first correct answer, per-query latency (in-process and
   over HTTP), throughput at 1, 8 and 32 clients on the competency mix, peak RSS, and the scale
   runs (synthetic data at 10k/100k/1M triples, bench/scale.py and bench/generate.py);
@@ -14,7 +15,7 @@ Prints a table of medians and ratios and writes bench/results/<UTC time>.json (a
 docs/benchmarks.md records a run.
 
     .venv/bin/python bench/run.py [--quick] [--duration 5] [--reps 3] [--sizes 10000,100000,1000000]
-        [--skip-mixes] [--skip-fronts] [--skip-article] [--skip-scale]
+        [--skip-mixes] [--skip-fronts] [--skip-virtuoso] [--skip-article] [--skip-scale]
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fronts  # noqa: E402
 import mixes  # noqa: E402
+import virtuoso  # noqa: E402
 from common import (  # noqa: E402
     BENCH,
     BIN,
@@ -413,6 +415,8 @@ def report(out: dict) -> str:
         add(mixes.report(out["mixes"]))
     if "fronts" in out:
         add("\n" + fronts.report(out["fronts"]))
+    if "virtuoso" in out:
+        add(virtuoso.report(out["virtuoso"]))
     for size, e in out.get("scale", {}).items():
         if "error" in e:
             add(f"\nscale {size}: FAILED {e['error'][-300:]}")
@@ -464,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-mixes", action="store_true", help="no paired runs against Oxigraph server")
     parser.add_argument("--skip-fronts", action="store_true", help="no comparison of HTTP fronts")
+    parser.add_argument("--skip-virtuoso", action="store_true", help="no Virtuoso beside Oxigraph server")
     parser.add_argument("--reps", type=int, default=None, help="paired runs per mix (default 3, 1 with --quick)")
     parser.add_argument("--in-process-worker", nargs=3, metavar=("STORE", "REPS", "MAX_ROWS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -484,6 +489,8 @@ def main(argv: list[str] | None = None) -> int:
             out["mixes"] = run_mixes(args, workdir)
         if not args.skip_fronts:
             out["fronts"] = fronts.compare(ROOT / "build", workdir, args.reps, args.duration)
+        if not args.skip_virtuoso:
+            out["virtuoso"] = virtuoso.run(workdir, args.duration)
         if not args.skip_article:
             run_article(args, workdir, out)
         if not args.skip_scale:
