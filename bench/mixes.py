@@ -117,6 +117,8 @@ def same_answers(server, oxigraph, queries: dict) -> dict[str, bool]:
             out[name] = False
             continue
         out[name] = a[0] == b[0] == 200 and normalise(a[1], accept) == normalise(b[1], accept)
+        if not out[name]:  # said with what was seen, so a difference can be looked into
+            log(f"mixes: {name} differs: status {a[0]} / {b[0]}, {len(a[1])} / {len(b[1])} bytes")
     close_connections()
     return out
 
