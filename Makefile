@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 APT_PACKAGES := default-jre-headless libapache-jena-java chromium graphviz virtuoso-opensource
 
-.PHONY: setup system-deps build serve reload test test-fast lint bench lock check clean diagram expected screenshots editor
+.PHONY: setup system-deps build serve reload test test-fast lint bench bench-deps bench-fronts bench-misspath lock check clean diagram expected screenshots editor
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -53,9 +53,27 @@ lint: setup
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/ruff format --no-cache --check .
 
-bench: build
+## Debian packages the benchmark uses: `wrk` (load; a slower Python generator without it) and
+## `virtuoso-opensource` (compared beside Oxigraph server; skipped without it); root only.
+BENCH_APT := wrk virtuoso-opensource
+bench-deps: build
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[bench]'
+	@missing=$$(for p in $(BENCH_APT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	elif [ -n "$$missing" ]; then echo "not installed (the benchmark does without them): $$missing"; fi
+
+## Everything in docs/benchmarks.md: mixes against Oxigraph server, HTTP fronts, latency, build, scale.
+bench: bench-deps
 	$(BIN)/python bench/run.py
+
+## Only the HTTP fronts (throughput and guarantees), and only one cache miss step by step.
+bench-fronts: bench-deps
+	$(BIN)/python bench/fronts.py
+
+bench-misspath: bench-deps
+	$(BIN)/python bench/misspath.py
 
 ## Re-pin every dependency after a change to pyproject.toml: resolved from the declared
 ## dependencies and extras (pip-tools), keeping the pins that still fit.

@@ -112,10 +112,13 @@ def same_answers(server, oxigraph, queries: dict) -> dict[str, bool]:
         try:
             a = request(server.port, server.url_for(unique), accept, timeout=60)
             b = request(oxigraph.port, oxigraph.url_for(unique), accept, timeout=60)
-        except OSError:
+        except OSError:  # no answer at all: counted as different, and said
+            log(f"mixes: no answer to {name} from one of the servers")
             out[name] = False
             continue
         out[name] = a[0] == b[0] == 200 and normalise(a[1], accept) == normalise(b[1], accept)
+        if not out[name]:  # said with what was seen, so a difference can be looked into
+            log(f"mixes: {name} differs: status {a[0]} / {b[0]}, {len(a[1])} / {len(b[1])} bytes")
     close_connections()
     return out
 
@@ -132,6 +135,7 @@ def run(oxigraph, workdir: Path, reps: int, duration: float) -> dict:
         out["trivial_uncached"] = paired(server, oxigraph, trivial, reps, duration, workdir, unique=True)
         out["trivial_cached"] = paired(server, oxigraph, trivial, reps, duration, workdir, unique=False)
         out["competency_uncached"] = paired(server, oxigraph, competency, reps, duration, workdir, unique=True)
+        ensure_up(oxigraph, workdir)
         out["competency_answers_equal"] = same_answers(server, oxigraph, competency)
         log("mixes: 1 client, trivial queries, uncached")
         ensure_up(oxigraph, workdir)

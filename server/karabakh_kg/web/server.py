@@ -276,7 +276,7 @@ def _serve_gunicorn(settings: dict, pinned: Pinned, app_settings: dict) -> None:
             self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
             self.cfg.set("timeout", int(settings["QUERY_TIMEOUT"]) + 30)
             self.cfg.set("graceful_timeout", 5)
-            self.cfg.set("keepalive", min(5, settings["CLIENT_TIMEOUT"]))
+            self.cfg.set("keepalive", max(1, int(min(5, settings["CLIENT_TIMEOUT"]))))
             self.cfg.set("accesslog", None)
             self.cfg.set("errorlog", "-")
             self.cfg.set("proc_name", "karabakh-kg")
