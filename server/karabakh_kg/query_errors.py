@@ -11,21 +11,20 @@ merely for names worth trying. It runs pyoxigraph's parser, so call it where a c
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pyoxigraph
 
 POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
-# Hidden before looking for `name:` uses: IRIs, strings and comments (replaced by spaces).
-MASK = re.compile(
-    r"<[^<>\"{}|^`\\\s]*>|\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''"
-    r"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#[^\n]*"
-)
+IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
 PREFIXED = re.compile(r"(?<![\w.:?$-])([A-Za-z][\w.-]*)?:")
 DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 PLACEHOLDER = "urn:x-undeclared:"
-MAX_TRIES = 24
+MAX_TRIES = 24  # names tried as undeclared prefixes
+BUDGET = 0.5  # seconds spent trying them, at most
+EXCERPT = 60  # characters shown each side of the column
 
 
 @dataclass(frozen=True, order=True)
@@ -67,9 +66,38 @@ def _position(text: str, offset: int) -> Position:
     return Position(text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1)
 
 
+def _masked(query: str) -> str:
+    """The query with IRIs, strings and comments blanked out, in one pass (no backtracking)."""
+    out = list(query)
+    i, n = 0, len(query)
+    while i < n:
+        c = query[i]
+        if c == "<" and (m := IRI.match(query, i)):
+            end = m.end()
+        elif c == "#":
+            end = query.find("\n", i)
+        elif c in "\"'" and query.startswith(c * 3, i):
+            end = query.find(c * 3, i + 3)
+            end = n if end < 0 else end + 3
+        elif c in "\"'":
+            end = i + 1
+            while end < n and query[end] not in (c, "\n"):
+                end += 2 if query[end] == "\\" else 1
+            end = min(n, end + 1)
+        else:
+            i += 1
+            continue
+        end = n if end < 0 else end
+        for k in range(i, end):
+            if out[k] != "\n":
+                out[k] = " "
+        i = end
+    return "".join(out)
+
+
 def _candidates(query: str) -> dict[str, Position]:
     """Each `name:` used outside IRIs, strings and comments and not declared, at its first use."""
-    masked = MASK.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), query)
+    masked = _masked(query)
     declared = {m.group(1) or "" for m in DECLARED.finditer(masked)}
     found: dict[str, Position] = {}
     for match in PREFIXED.finditer(masked):
@@ -85,8 +113,9 @@ def undeclared(query: str, first: Position) -> tuple[list[tuple[str, Position]],
     """The prefixes the engine needs declared, and its error once they are (None: it parses)."""
     needed: list[tuple[str, Position]] = []
     error: tuple[Position, str] | None = (first, "")
+    deadline = time.monotonic() + BUDGET
     for name, at in _candidates(query).items():
-        if error is None:
+        if error is None or time.monotonic() > deadline:
             break
         header = " ".join(f"PREFIX {p}: <{PLACEHOLDER}>" for p, _ in [*needed, (name, at)]) + "\n"
         after = engine_error(header + query)
@@ -103,7 +132,10 @@ def excerpt(query: str, at: Position) -> str:
     lines = query.splitlines()
     if not 1 <= at.line <= len(lines):
         return ""
-    return f"  {lines[at.line - 1].expandtabs(1)}\n  {' ' * max(0, at.column - 1)}^\n"
+    line, column = lines[at.line - 1].expandtabs(1), max(0, at.column - 1)
+    start = max(0, column - EXCERPT)
+    shown = ("…" if start else "") + line[start : column + EXCERPT] + ("…" if len(line) > column + EXCERPT else "")
+    return f"  {shown}\n  {' ' * (column - start + (1 if start else 0))}^\n"
 
 
 def readable(detail: str) -> str:
