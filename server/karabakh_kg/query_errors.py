@@ -4,28 +4,30 @@ Oxigraph reports the furthest point its parser reached ("error at 2:17: expected
 not found, ['%'], …"): exact, but unreadable, and for an undeclared prefix it often points at the
 end of the query. The diagnosis stays with the engine: a prefix is reported as undeclared only
 when declaring it moves the engine's own error further on (or removes it); the text is scanned
-merely for names worth trying. It runs pyoxigraph's parser, so call it where a crash is contained
-(a query process or the CLI), never in a web worker.
+merely for names worth trying. It runs pyoxigraph's parser (never its evaluation), so call it
+where a crash is contained (a query process or the CLI), never in a web worker.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pyoxigraph
 
 POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
-# Hidden before looking for `name:` uses: IRIs, strings and comments (replaced by spaces).
-MASK = re.compile(
-    r"<[^<>\"{}|^`\\\s]*>|\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''"
-    r"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#[^\n]*"
-)
+IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
 PREFIXED = re.compile(r"(?<![\w.:?$-])([A-Za-z][\w.-]*)?:")
 DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 PLACEHOLDER = "urn:x-undeclared:"
-MAX_TRIES = 24
+END = "\n\x00"  # a line no query can have
+UNKNOWN = object()
+PLANNED = 40  # separators (. ; , {) in a query that may be parsed whole, planning included
+MAX_TRIES = 24  # names tried as undeclared prefixes
+BUDGET = 0.5  # seconds spent trying them, at most
+EXCERPT = 60  # characters shown each side of the column
 
 
 @dataclass(frozen=True, order=True)
@@ -53,7 +55,7 @@ def parse_message(message: str) -> tuple[Position, str] | None:
 
 
 def engine_error(query: str) -> tuple[Position, str] | None:
-    """Where and why pyoxigraph's parser stops on `query`; None if it parses."""
+    """Where and why pyoxigraph stops on `query`; None if it parses (it is then also planned)."""
     try:
         pyoxigraph.Store().query(query)
     except SyntaxError as err:
@@ -63,13 +65,60 @@ def engine_error(query: str) -> tuple[Position, str] | None:
     return None
 
 
+def read_error(query: str) -> tuple[Position, str] | None:
+    """Where pyoxigraph's parser stops before the end of `query`; None if it reads to the end.
+
+    A line no query can have is appended, so the parser always stops and nothing is planned
+    (planning a big query can take seconds). Reaching that line says "no error before the end",
+    not "valid": an error at the very end looks the same.
+    """
+    try:
+        pyoxigraph.Store().query(query + END)
+    except SyntaxError as err:
+        located = parse_message(str(err))
+        if located is not None and located[0].line <= query.count("\n") + 1:
+            return located
+    except (OSError, ValueError, TypeError, RuntimeError):
+        pass
+    return None
+
+
 def _position(text: str, offset: int) -> Position:
     return Position(text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1)
 
 
+def _masked(query: str) -> str:
+    """The query with IRIs, strings and comments blanked out, in one pass (no backtracking)."""
+    out = list(query)
+    i, n = 0, len(query)
+    while i < n:
+        c = query[i]
+        if c == "<" and (m := IRI.match(query, i)):
+            end = m.end()
+        elif c == "#":
+            end = query.find("\n", i)
+        elif c in "\"'" and query.startswith(c * 3, i):
+            end = query.find(c * 3, i + 3)
+            end = n if end < 0 else end + 3
+        elif c in "\"'":
+            end = i + 1
+            while end < n and query[end] not in (c, "\n"):
+                end += 2 if query[end] == "\\" else 1
+            end = min(n, end + 1)
+        else:
+            i += 1
+            continue
+        end = n if end < 0 else end
+        for k in range(i, end):
+            if out[k] != "\n":
+                out[k] = " "
+        i = end
+    return "".join(out)
+
+
 def _candidates(query: str) -> dict[str, Position]:
     """Each `name:` used outside IRIs, strings and comments and not declared, at its first use."""
-    masked = MASK.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), query)
+    masked = _masked(query)
     declared = {m.group(1) or "" for m in DECLARED.finditer(masked)}
     found: dict[str, Position] = {}
     for match in PREFIXED.finditer(masked):
@@ -81,21 +130,54 @@ def _candidates(query: str) -> dict[str, Position]:
     return found
 
 
+def _shifted(located: tuple[Position, str] | None) -> tuple[Position, str] | None:
+    """A position in the query from one in the query behind one added line."""
+    return None if located is None else (Position(located[0].line - 1, located[0].column), located[1])
+
+
+def _declaring(names: list[str], query: str) -> str:
+    return " ".join(f"PREFIX {p}: <{PLACEHOLDER}>" for p in names) + "\n" + query
+
+
 def undeclared(query: str, first: Position) -> tuple[list[tuple[str, Position]], tuple[Position, str] | None]:
-    """The prefixes the engine needs declared, and its error once they are (None: it parses)."""
+    """The prefixes the engine needs declared, and its error once they are (None: it parses).
+
+    A name counts when declaring it lets the parser read further. Where the parser reaches the
+    end either way (an error at the very end, e.g. in the last FILTER), the query is parsed whole
+    to tell a valid query from one still wrong at its end; only a small one, since the engine
+    plans what it parses and planning a query of many patterns takes seconds.
+    """
     needed: list[tuple[str, Position]] = []
-    error: tuple[Position, str] | None = (first, "")
+    masked = _masked(query)
+    small = sum(masked.count(c) for c in ".;,{") <= PLANNED  # few enough patterns to plan quickly
+    before = read_error(query)  # where reading stops; None: not before the end
+    whole: tuple[Position, str] | None | object = (first, "")  # the verdict on the whole text, or UNKNOWN
+    deadline = time.monotonic() + BUDGET
     for name, at in _candidates(query).items():
-        if error is None:
+        if (before is None and whole is None) or time.monotonic() > deadline:
             break
-        header = " ".join(f"PREFIX {p}: <{PLACEHOLDER}>" for p, _ in [*needed, (name, at)]) + "\n"
-        after = engine_error(header + query)
-        if after is not None:  # the added line shifts every position by one line
-            after = (Position(after[0].line - 1, after[0].column), after[1])
-        if after is None or error[0] < after[0]:
+        names = [n for n, _ in needed] + [name]
+        after = _shifted(read_error(_declaring(names, query)))
+        if after is not None:
+            better = before is not None and before[0] < after[0]
+        elif before is not None:
+            better, whole = True, UNKNOWN
+        elif not small:  # reading cannot tell, and planning a big query may take seconds
+            better = False
+        else:
+            if whole is UNKNOWN:
+                whole = _shifted(engine_error(_declaring(names[:-1], query)))
+            trial = _shifted(engine_error(_declaring(names, query)))
+            better = trial is None or (whole is not None and whole[0] < trial[0])
+            whole = trial if better else whole
+        if better:
             needed.append((name, at))
-            error = after
-    return needed, error
+            before = after
+    if before is not None:
+        return needed, before
+    if whole is UNKNOWN:
+        whole = _shifted(engine_error(_declaring([n for n, _ in needed], query))) if small else None
+    return needed, whole
 
 
 def excerpt(query: str, at: Position) -> str:
@@ -103,7 +185,10 @@ def excerpt(query: str, at: Position) -> str:
     lines = query.splitlines()
     if not 1 <= at.line <= len(lines):
         return ""
-    return f"  {lines[at.line - 1].expandtabs(1)}\n  {' ' * max(0, at.column - 1)}^\n"
+    line, column = lines[at.line - 1].expandtabs(1), max(0, at.column - 1)
+    start = max(0, column - EXCERPT)
+    shown = ("…" if start else "") + line[start : column + EXCERPT] + ("…" if len(line) > column + EXCERPT else "")
+    return f"  {shown}\n  {' ' * (column - start + (1 if start else 0))}^\n"
 
 
 def readable(detail: str) -> str:

@@ -69,6 +69,13 @@ def test_editor_completes_declares_runs_sorts_pages_and_downloads(editor_tab, ld
     assert text.startswith("PREFIX schema: <https://schema.org/>\n"), text
     assert "?s schema:name ?name" in text
 
+    # a hash inside an IRI is no comment: the prefix after it is still declared
+    type_query(page, "SELECT * WHERE { ?s <http://example.org/a#b> rdfs:")
+    page.keyboard.press("Escape")
+    assert editor_text(page).startswith("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+    type_query(page, "SELECT * WHERE { ?s ?p ?o } # see owl:")
+    assert not editor_text(page).startswith("PREFIX owl:")  # but in a comment it is not
+
     # completion of the ontology's terms after kgo:
     type_query(page, "SELECT ?p WHERE { ?p a kgo:Distr")
     page.locator(".cm-tooltip-autocomplete li", has_text="District").first.wait_for()

@@ -123,3 +123,18 @@ def test_sparqlwrapper_users_read_the_hint_in_query_bad_formed(live_server):
     with pytest.raises(QueryBadFormed) as info:
         sw.query()
     assert "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>" in str(info.value)
+
+
+def test_names_inside_iris_strings_and_comments_are_hidden_in_one_pass():
+    query = 'SELECT * { ?s <http://x/a:b> \'a:b\' ; """x:y\n z:w""" ?o # c:d\n ?s e:f "unterminated g:h\n?s k:l ?o }'
+    masked = query_errors._masked(query)
+    assert len(masked) == len(query) and masked.count("\n") == query.count("\n")
+    assert set(query_errors._candidates(query)) == {"e", "k"}
+
+
+def test_a_long_line_is_shown_around_the_column_only():
+    query = "SELECT * WHERE { " + "?s ?p ?o . " * 2000 + "?s ex:p ?o }"
+    message = explained(query)
+    shown, caret = message.splitlines()[1:3]
+    assert len(shown) < 140 and shown.startswith("  …")
+    assert shown[caret.index("^") : caret.index("^") + 4] == "ex:p"

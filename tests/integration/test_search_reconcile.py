@@ -147,6 +147,12 @@ def test_an_invalid_batch_is_a_400_saying_what_is_wrong(ld_client, batch, words)
     assert r.status_code == 400 and words in r.get_json()["message"]
 
 
+@pytest.mark.parametrize("media", ["application/json", "text/turtle", "application/ld+json"])
+def test_a_post_without_the_queries_form_field_is_a_400(ld_client, media):
+    r = ld_client.post("/reconcile", data=json.dumps({"q0": {"query": "Aghdam"}}), headers={"Content-Type": media})
+    assert r.status_code == 400 and "form field 'queries'" in r.get_json()["message"]
+
+
 def test_suggest_entities_and_types(ld_client):
     entities = ld_client.get("/reconcile/suggest/entity?prefix=kalb").get_json()["result"]
     assert entities[0]["id"] == "kalbajar" and entities[0]["name"] == "Kalbajar"

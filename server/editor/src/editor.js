@@ -61,9 +61,9 @@ function autoDeclare(prefixes) {
 }
 
 function insideStringOrIri(textBefore) {
-  const quotes = (textBefore.match(/"/g) || []).length;
-  const opened = textBefore.lastIndexOf("<") > textBefore.lastIndexOf(">") && /<[^\s>]*$/.test(textBefore);
-  return quotes % 2 === 1 || opened || textBefore.includes("#");
+  // IRIs and closed strings before the cursor are dropped first: `<http://x#>` is no comment.
+  const rest = textBefore.replace(/<[^<>\s]*>/g, "").replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, "");
+  return /["']/.test(rest) || /<[^\s>]*$/.test(rest) || rest.includes("#");
 }
 
 // Completion of prefix names (`rd` → `rdfs:`) and of the ontology's terms after `kgo:`.

@@ -136,6 +136,8 @@ def service():
     """The manifest, or the candidates of a batch of queries."""
     text = request.values.get("queries")
     try:
+        if text is None and request.method == "POST":
+            return _error("POST the batch as the form field 'queries' (a JSON object of queries)")
         if text is None:
             return jsonify(manifest())
         return jsonify(answer(parse_batch(text)))
