@@ -151,7 +151,7 @@ def verify(release: Release) -> None:
     Messages name the file inside the release, never an absolute path.
     """
     expected = {**release.manifest.get("dump_files", {}), **release.manifest.get("store_files", {})}
-    if not release.manifest.get("dump_files") or not release.manifest.get("store_files"):
+    if not release.manifest.get("store_files") or not (release.plain or release.manifest.get("dump_files")):
         raise ReleaseError(f"release {release.version}: its manifest records no checksums; rebuild it")
     if _sha256(release.dataset) != release.manifest["dataset_sha256"]:
         raise ReleaseError(f"release {release.version}: {DATASET} does not match its checksum; rebuild it")

@@ -107,6 +107,9 @@ def write(files: list[Path], build_dir: Path, base: str, graphs: list[str] = ())
             "triples": len(lines),
             "dataset_sha256": digest,
             "dataset_bytes": len(nquads),
+            # checked by `releases.verify` before a server accepts the release (a plain one has no dumps)
+            "store_files": releases.file_checksums(staged, releases.STORE),
+            "dump_files": {},
         }
         (staged / releases.MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         path = releases.make_current(build_dir, staged, manifest["version"])
