@@ -114,8 +114,8 @@ BROKEN = {
     ),
     "reported claim written as the article's fact": (
         "events.ttl",
-        "    kgo:factuality kgo:Planned ;\n    rdfs:comment \"In the article's own voice",
-        "    kgo:factuality kgo:Planned, kgo:Actual ;\n    rdfs:comment \"In the article's own voice",
+        "    kgo:transferredRegion kg:aghdam ;\n    kgo:factuality kgo:Planned ;",
+        "    kgo:transferredRegion kg:aghdam ;\n    kgo:factuality kgo:Planned, kgo:Actual ;",
         ["kgs:aliyev-aghdam-taken", "a reported statement is written as a plain fact", "statement-voice-violation"],
     ),
     "denial written as a fact": (

@@ -45,7 +45,7 @@ def test_rules_derive_exactly_what_owlrl_derives(which, kg_build):
     got, _ = rules.closure(ontology, data)
     assert set(got) - set(expected) == set(), "derived by rules only"
     assert set(expected) - set(got) == set(), "derived by owlrl only"
-    assert len(got) > 100
+    assert len(got) > 60  # instance data only: the schema closure is dropped as noise by both
 
 
 def test_reason_alone_matches_the_build_filter_too():

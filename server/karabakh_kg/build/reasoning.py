@@ -22,6 +22,20 @@ ERR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#")
 BUILT_IN = (str(RDF), str(RDFS), str(OWL), str(XSD), "http://www.w3.org/ns/shacl#")
 # Trivial truths OWL-RL states about every class or property: true, but they tell nobody anything.
 STATEMENT_CONTENT = {RDF.subject, RDF.predicate, RDF.object}
+# Predicates only the schema uses: their inferred triples are the ontology's closure, not data. They
+# are dropped (counted) rather than mixed into the inferred graph beside the instance data: the
+# ontology graph keeps the axioms as written, and any OWL tool derives the closure on load.
+SCHEMA_PREDICATES = {
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    RDFS.domain,
+    RDFS.range,
+    OWL.equivalentClass,
+    OWL.equivalentProperty,
+    OWL.inverseOf,
+    OWL.disjointWith,
+    OWL.propertyDisjointWith,
+}
 TRIVIAL_OBJECTS = {(RDFS.subClassOf, OWL.Thing), (RDF.type, OWL.Thing), (RDF.type, RDFS.Resource)}
 
 
@@ -80,8 +94,10 @@ def noise_kind(triple) -> str | None:
         return "reflexive owl:sameAs"
     if s == o and p in (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty):
         return "reflexive subclass/subproperty/equivalence"
-    if (p, o) in TRIVIAL_OBJECTS or s == OWL.Nothing:
+    if (p, o) in TRIVIAL_OBJECTS or s == OWL.Nothing or (p in (RDFS.domain, RDFS.range) and o == OWL.Thing):
         return "trivial owl:Thing / owl:Nothing axiom"
+    if p in SCHEMA_PREDICATES:
+        return "schema closure (the ontology's own entailments; reason over the ontology graph for them)"
     if isinstance(s, URIRef) and str(s).startswith(BUILT_IN):
         return "axiom about built-in vocabulary"
     if p == RDF.type and isinstance(o, URIRef) and str(o).startswith(BUILT_IN) and o not in _KEPT_BUILT_IN_TYPES:
@@ -94,7 +110,7 @@ def noise_kind(triple) -> str | None:
 
 
 # Built-in types that do say something about an ontology term (kept); every other built-in type is noise.
-_KEPT_BUILT_IN_TYPES = {OWL.TransitiveProperty, OWL.SymmetricProperty}
+_KEPT_BUILT_IN_TYPES: set = set()  # the types of ontology terms are schema closure too
 
 
 def _raise_on_inconsistency(work: Graph) -> None:

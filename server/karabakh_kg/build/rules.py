@@ -300,6 +300,8 @@ def reason(data, ontology_graph: rdflib.Graph | None = None) -> rdflib.Graph:
 
 
 def _reason(data, ontology_graph, check: bool) -> tuple[rdflib.Graph, list[str]]:
+    from karabakh_kg.build import reasoning
+
     store = ox.Store()
     source = ox.NamedNode(WORK + "source")
     terms = _Terms()
@@ -316,7 +318,9 @@ def _reason(data, ontology_graph, check: bool) -> tuple[rdflib.Graph, list[str]]
     )
     out = rdflib.Graph()
     for q in store.quads_for_pattern(None, None, None, SCRATCH_INFERRED):
-        out.add((terms.back(q.subject), terms.back(q.predicate), terms.back(q.object)))
+        triple = (terms.back(q.subject), terms.back(q.predicate), terms.back(q.object))
+        if reasoning.noise_kind(triple) is None:  # e.g. the schema closure, which the build drops too
+            out.add(triple)
     return out, clashes
 
 
