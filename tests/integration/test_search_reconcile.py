@@ -49,7 +49,7 @@ def test_search_finds_the_articles_words_whatever_the_apostrophe(ld_client):
     curly = search(ld_client, "outside Nagorno-Karabakh’s borders")
     straight = search(ld_client, "outside nagorno-karabakh's borders")
     assert curly and [r["id"] for r in curly] == [r["id"] for r in straight]
-    assert curly[0]["matched"]["field"] == "quote"
+    assert any(r["matched"]["field"] == "quote" for r in curly)  # the article's own words are found
 
 
 def test_search_by_type(ld_client):

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{query.name}:")
         print("\n".join(lines))
         if not args.check:
-            path.write_text(json.dumps(new, indent=1, ensure_ascii=False), encoding="utf-8")
+            path.write_text(json.dumps(new, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     if not changed:
         print("every expected answer is up to date")
         return 0
