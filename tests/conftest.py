@@ -80,8 +80,8 @@ def client(app):
 
 @pytest.fixture
 def listener():
-    """A TCP listener on a free loopback port recording every connection (see sec_helpers.Listener)."""
-    from sec_helpers import Listener
+    """A TCP listener on a free loopback port recording every connection (see support.sec.Listener)."""
+    from support.sec import Listener
 
     found = Listener()
     yield found
@@ -167,11 +167,11 @@ def pytest_collection_modifyitems(items):
 
 def pytest_terminal_summary(terminalreporter):
     """Save what the security suites measured to tests/artifacts/security-figures.json; say so in one line."""
-    from support import sec as sec_helpers
+    from support import sec
 
-    if not sec_helpers.FIGURES:
+    if not sec.FIGURES:
         return
-    for section in list(sec_helpers.FIGURES):
-        sec_helpers.record(section)  # counters kept in memory are written out too
-    where = sec_helpers.FIGURES_FILE.relative_to(Path(__file__).parent.parent)
-    terminalreporter.write_line(f"reliability and security figures ({len(sec_helpers.FIGURES)} suites): {where}")
+    for section in list(sec.FIGURES):
+        sec.record(section)  # counters kept in memory are written out too
+    where = sec.FIGURES_FILE.relative_to(Path(__file__).parent.parent)
+    terminalreporter.write_line(f"reliability and security figures ({len(sec.FIGURES)} suites): {where}")

@@ -157,4 +157,4 @@ def test_a_worker_that_cannot_open_its_release_never_takes_the_master_down(copie
         time.sleep(0.2)  # polling until the replacement worker answers
     assert status == 503, live.log()[-2000:]
     assert live.process.poll() is None, "the master stopped"
-    assert "cannot open its release" in live.log()
+    assert "this worker cannot serve" in live.log()

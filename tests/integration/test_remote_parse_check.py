@@ -54,4 +54,5 @@ def test_what_is_forwarded_is_the_parsed_text_with_its_escapes_replaced(engine, 
     monkeypatch.setattr(http.client.HTTPConnection, "request", request)
     with pytest.raises(EngineError):
         engine.execute(Job(query='SELECT * WHERE { ?s ?p "caf\\u00e9" }', form="SELECT", format="json"))
-    assert bodies == ['SELECT * WHERE { ?s ?p "café" }']
+    # the parsed text, with the endpoint's base put in front for relative IRIs
+    assert bodies == [f'BASE <{engine.query_base}> SELECT * WHERE {{ ?s ?p "café" }}']
