@@ -45,7 +45,12 @@ _CLEAN_LOCAL = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?)?
 def table(base: str) -> dict[str, str]:
     """Prefix -> namespace: the project's own (`kgo:` terms, `kg:` resources, `kgs:` statements,
     `article:` articles), then the vocabularies."""
-    own = {"kgo": base + "ontology#", "kg": base + "id/", "kgs": base + "id/statement/", "article": base + "id/article/"}
+    own = {
+        "kgo": base + "ontology#",
+        "kg": base + "id/",
+        "kgs": base + "id/statement/",
+        "article": base + "id/article/",
+    }
     return {**own, **dict(VOCABULARIES)}
 
 

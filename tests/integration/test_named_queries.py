@@ -104,7 +104,10 @@ def test_parameters_are_set_in_the_url(ld_client):
     (row,) = bindings(r)
     assert (row["regionLabel"], row["asOf"], row["status"]) == ("Kalbajar", "2020-11-26", "overdue")
     rows = bindings(ld_client.get("/queries/handovers?format=json"))
-    assert {(r["regionLabel"], r["status"]) for r in rows} >= {("Aghdam", "fulfilled according to Ilham Aliyev"), ("Kalbajar", "pending")}
+    assert {(r["regionLabel"], r["status"]) for r in rows} >= {
+        ("Aghdam", "fulfilled according to Ilham Aliyev"),
+        ("Kalbajar", "pending"),
+    }
 
 
 def test_a_repeated_parameter_gives_several_values(ld_client):

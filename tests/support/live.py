@@ -43,6 +43,7 @@ def start_live_server(
     env: dict | None = None,
     ready_within: float = 30.0,
     dataset: tuple[Path, ...] = (),
+    port: int = 0,
 ) -> LiveServer:
     """Start `karabakh-kg serve` on port 0 and wait until /health answers (no fixed port, no sleep).
 
@@ -60,7 +61,7 @@ def start_live_server(
             "--host",
             "127.0.0.1",
             "--port",
-            "0",
+            str(port),
             "--workers",
             str(workers),
             "--threads",

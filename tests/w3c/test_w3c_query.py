@@ -147,10 +147,19 @@ LANGUAGES = {SD.SPARQL10Query, SD.SPARQL11Query, SD.SPARQL11Update}
 
 
 @pytest.fixture(scope="module")
-def service_description(w3c_servers):
-    server = w3c_servers("oxigraph")
-    reply = send(server.url, "GET", "/sparql", {"Accept": "text/turtle"})
-    return server, reply
+def service_description(w3c_dataset, tmp_path_factory):
+    """A server that knows its public URL (as a deployment does: KARABAKH_KG_PUBLIC_BASE), on a known port."""
+    from support.live import start_live_server
+    from support.oxigraph_server import free_port
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("w3c-sd") / "server.log"
+    env = {"KARABAKH_KG_PUBLIC_BASE": f"http://127.0.0.1:{port}/"}
+    server = start_live_server(None, log, workers=1, env=env, dataset=(w3c_dataset,), port=port)
+    try:
+        yield server, send(server.url, "GET", "/sparql", {"Accept": "text/turtle"})
+    finally:
+        server.stop()
 
 
 def test_service_description_returns_rdf(service_description):

@@ -35,6 +35,10 @@ def forwardable(query: str) -> str:
     """The query text to send to a remote store, after a full parse; raise QueryError if refused."""
     text = parser.expandUnicodeEscapes(query)
     try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:  # an escape of half a surrogate pair names no character
+        raise QueryError(f"Query parse error: \\u escape at character {err.start} is not a Unicode character") from None
+    try:
         with LOCK:
             tree = parser.parseQuery(text)
     except ParseException as err:
