@@ -133,7 +133,7 @@ def make_ld_app():
 
 @pytest.fixture(scope="session")
 def ld_live(live_server_factory, ld_build):
-    """gunicorn on the published build, on a free 127.0.0.1 port (helper-1's live server)."""
+    """`karabakh-kg serve` on the published build, on a free 127.0.0.1 port."""
     return live_server_factory(ld_build)
 
 
