@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,13 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from support.live import free_port
+
 pytestmark = pytest.mark.live
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -29,7 +24,7 @@ def _cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
 @pytest.fixture
 def running(release_dir, tmp_path):
     """A server on a known port with its pid file in tmp_path; stopped after the test."""
-    port, pid_file, log = _free_port(), tmp_path / "serve.pid", tmp_path / "serve.log"
+    port, pid_file, log = free_port(), tmp_path / "serve.pid", tmp_path / "serve.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [

@@ -10,7 +10,6 @@ when `virtuoso-t` is not installed (`make test` installs it as root).
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from support.live import free_port  # noqa: F401 - re-exported for the tests
 
 VIRTUOSO = shutil.which("virtuoso-t")
 MAX_ROWS = 1000  # the store's ResultSetMaxRows: below the front's MAX_RESULT_ROWS on purpose
@@ -51,12 +52,6 @@ ResultSetMaxRows = {max_rows}
 MaxQueryExecutionTime = 30
 MaxQueryCostEstimationTime = 400
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
