@@ -91,8 +91,6 @@ def run(
         raise AnswerError(status, message, "engine") from None
     if form is None:  # a syntax check that found nothing wrong
         raise AnswerError(400, "Not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK.", "query")
-    if rendered.truncated:
-        log.warning("query %s truncated at %d rows (MAX_RESULT_ROWS)", query_hash, settings["MAX_RESULT_ROWS"])
     content_type = conneg.BY_KEY[fmt].content_type
     entry = cache.Entry(rendered.body, content_type, rendered.rows, rendered.truncated, cache.tag(st.version, *parts))
     st.cache.put(key, entry)

@@ -22,7 +22,7 @@ bp = Blueprint("sparql", __name__)
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "ETag, X-Result-Rows, X-Result-Truncated, X-Result-Limit",
+    "Access-Control-Expose-Headers": "ETag, X-Result-Rows",
 }
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -60,9 +60,6 @@ def _send(entry: Entry, status: int = 200) -> Response:
     rec = record()
     rec.encoded = True  # the app's after_request hook need not look at the body again
     rec.replayable = status == 200  # the same raw GET may be answered again by the fast path (fastpath.py)
-    if entry.truncated:
-        response.headers["X-Result-Truncated"] = "true"
-        response.headers["X-Result-Limit"] = str(current_app.config["MAX_RESULT_ROWS"])
     rec.rows, rec.truncated = entry.rows, entry.truncated
     return response
 
