@@ -12,8 +12,9 @@ import logging
 
 from karabakh_kg.web import cache, conneg, safety
 from karabakh_kg.web.engines import EngineError, Job, QueryError, QueryTimeout
+from karabakh_kg.web.record import Record
 from karabakh_kg.web.record import current as record
-from karabakh_kg.web.state import state
+from karabakh_kg.web.state import State, state
 
 log = logging.getLogger("karabakh_kg.sparql")
 
@@ -55,12 +56,25 @@ def run(
     scope: str = "sparql",
 ) -> cache.Entry:
     """The answer to `query` in conneg format `fmt` (cached per dataset version and `scope`)."""
-    st = state()
+    return evaluate(state(), record(), query, form, fmt, default_graphs, named_graphs, has_dataset_clause, scope)
+
+
+def evaluate(
+    st: State,
+    rec: Record,
+    query: str,
+    form: str | None,
+    fmt: str,
+    default_graphs: tuple[str, ...] = (),
+    named_graphs: tuple[str, ...] = (),
+    has_dataset_clause: bool = False,
+    scope: str = "sparql",
+) -> cache.Entry:
+    """`run` for a given app state and request record: also usable outside a Flask request (misslane.py)."""
     settings = st.settings
     parts = (query, fmt, tuple(default_graphs), tuple(named_graphs))
     key = (scope,) + cache.key(st.version, *parts)
     entry = st.cache.get(key)
-    rec = record()
     if entry is not None:
         rec.cache = "hit"
         return entry

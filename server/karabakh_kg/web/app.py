@@ -16,6 +16,7 @@ from karabakh_kg import config, releases
 from karabakh_kg.web import engines, host_header, sandbox
 from karabakh_kg.web.cache import LRUCache
 from karabakh_kg.web.fastpath import FastPath, ReplayStore
+from karabakh_kg.web.misslane import MissLane
 from karabakh_kg.web.query_pool import InlineRunner, QueryPool
 from karabakh_kg.web.record import current as record
 from karabakh_kg.web.state import State
@@ -62,7 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     htmlpage.init_app(app)
     _install_hooks(app)
     host_header.install(app, settings)
-    app.wsgi_app = FastPath(app.wsgi_app, state.replay, settings["ACCESS_LOG"])
+    app.wsgi_app = FastPath(app.wsgi_app, state.replay, settings["ACCESS_LOG"], MissLane(state))
     return app
 
 

@@ -17,6 +17,7 @@ import logging
 import time
 
 from karabakh_kg.web.cache import ENTRY_OVERHEAD, ByteLRU
+from karabakh_kg.web.misslane import MissLane, log_line
 from karabakh_kg.web.record import ENVIRON_KEY
 
 access_log = logging.getLogger("karabakh_kg.access")
@@ -48,12 +49,13 @@ def raw_key(environ) -> tuple | None:
 
 
 class FastPath:
-    """WSGI middleware replaying the responses remembered in `cache`."""
+    """WSGI middleware replaying the responses remembered in `store`; `lane` answers /sparql misses."""
 
-    def __init__(self, wsgi_app, store: ReplayStore, log_enabled: bool):
+    def __init__(self, wsgi_app, store: ReplayStore, log_enabled: bool, lane: MissLane | None = None):
         self.wsgi_app = wsgi_app
         self.store = store
         self.log_enabled = log_enabled
+        self.lane = lane
 
     def __call__(self, environ, start_response):
         key = raw_key(environ)
@@ -71,6 +73,20 @@ class FastPath:
         return [body]
 
     def _through(self, key, environ, start_response):
+        """Answer in the miss lane or let Flask answer; remember the final response if it may be replayed."""
+        answered = self.lane.answer(environ) if self.lane is not None else None
+        if answered is None:
+            return self._flask(key, environ, start_response)
+        status, headers, body, rec = answered
+        line = log_line(environ, status, rec)
+        if self.log_enabled:
+            access_log.info(json.dumps(line, separators=(",", ":")))
+        if rec.replayable:
+            self.store.put(key, (status, headers, body, line))
+        start_response(status, headers)
+        return [body]
+
+    def _flask(self, key, environ, start_response):
         """Let Flask answer, and remember the final response if the view marked it replayable."""
         seen = {}
 
