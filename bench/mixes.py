@@ -10,8 +10,8 @@ ratio and its spread (min-max), so a target is met by more than the noise:
 - linked-data pages (home, a resource page, the timeline, VoID) at 8 connections, on a server
   with its answer cache off, so every page's queries are evaluated: req/s and p50/p99.
 
-wrk is closed-loop (each connection waits for its answer): latency figures under a fixed request
-rate (open loop, wrk2) are not measured, as wrk2 is not packaged for Debian.
+- trivial queries, uncached, open loop (`openloop.py`: a fixed request rate, latency from each
+  request's scheduled start, as wrk2 measures; wrk is closed-loop) at OPEN_LOOP_RATES: p50/p99/p99.9.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ from common import (
     ours,
     request,
 )
+from openloop import get_request, open_loop
 
 TRIVIAL = ("trivial-ask", "trivial-resource", "trivial-limit")
+OPEN_LOOP_RATES = (250, 500, 1000)  # requests a second
 PAGES = {
     "home": ("/", "text/html"),
     "resource page": ("/doc/aghdam", "text/html"),
@@ -123,6 +125,17 @@ def same_answers(server, oxigraph, queries: dict) -> dict[str, bool]:
     return out
 
 
+def fixed_rate(server, queries: dict, rate: int, duration: float) -> dict:
+    """The queries round robin at `rate` requests a second, each a cache miss (a unique comment)."""
+    texts = list(queries.values())
+
+    def make(i: int) -> bytes:
+        query = texts[i % len(texts)] + f"\n# open loop {time.time_ns()} {i}"
+        return get_request(server.url_for(query), accept_for(query))
+
+    return open_loop(server.port, make, rate, duration)
+
+
 def run(oxigraph, workdir: Path, reps: int, duration: float) -> dict:
     """Every mix against Oxigraph server (already started by the caller); returns the figures."""
     trivial = {name: bench_query(name) for name in TRIVIAL}
@@ -140,6 +153,12 @@ def run(oxigraph, workdir: Path, reps: int, duration: float) -> dict:
         log("mixes: 1 client, trivial queries, uncached")
         ensure_up(oxigraph, workdir)
         out["one_client_ms"] = {"ours": one_client(server, trivial, 50), "oxigraph": one_client(oxigraph, trivial, 50)}
+        log(f"mixes: open loop, trivial queries, uncached, at {OPEN_LOOP_RATES} req/s")
+        ensure_up(oxigraph, workdir)
+        out["open_loop"] = {
+            str(rate): {s.name: fixed_rate(s, trivial, rate, duration) for s in (server, oxigraph)}
+            for rate in OPEN_LOOP_RATES
+        }
     finally:
         server.stop()
     log("mixes: linked-data pages, answer cache off")
@@ -184,6 +203,16 @@ def report(m: dict) -> str:
         "  1 client, uncached, median ms (ours / oxigraph / difference) [target within 1 ms]: "
         + "; ".join(f"{n} {o[n]} / {x[n]} / {o[n] - x[n]:+.2f}" if o[n] and x[n] else f"{n} failed" for n in o)
     )
+    lines.append("  open loop, trivial queries, uncached, latency from each request's due time (ms):")
+    for rate, by_server in m.get("open_loop", {}).items():
+        lines.append(
+            f"    {rate:>5} req/s: "
+            + "; ".join(
+                f"{name} p50 {r['p50_ms']} / p99 {r['p99_ms']} / p99.9 {r['p99.9_ms']}, "
+                f"{r['completed_rps']} done/s, errors {r['errors']}"
+                for name, r in by_server.items()
+            )
+        )
     lines.append("  linked-data pages, answer cache off, 8 connections: req/s (p50 / p99 ms), first view:")
     for name, p in m["pages"].items():
         lines.append(
