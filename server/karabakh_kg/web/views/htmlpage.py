@@ -17,17 +17,22 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
-PAGE_HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY"}
 ACTIVE_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml")
 
 
 def add_security_headers(response: Response) -> Response:
-    """Set the security headers on every answer of the app (others' values are kept)."""
+    """Set the security headers on every answer of the app (others' values are kept).
+
+    X-Frame-Options DENY goes only with a policy of `frame-ancestors 'none'`: a page whose own
+    policy lets others frame it (the reconciliation preview, which OpenRefine frames) gets no
+    header that contradicts it.
+    """
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if (response.mimetype or "") in ACTIVE_TYPES:
-        for name, value in PAGE_HEADERS.items():
-            response.headers.setdefault(name, value)
+        policy = response.headers.setdefault("Content-Security-Policy", CSP)
+        if "frame-ancestors 'none'" in policy:
+            response.headers.setdefault("X-Frame-Options", "DENY")
     return response
 
 
