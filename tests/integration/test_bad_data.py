@@ -56,6 +56,11 @@ def _two_holders_of_kalbajar(source: Path) -> None:
     )
 
 
+def _pair_naming_two_places(source: Path) -> None:
+    path = source / "data" / "links" / "ids.tsv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Q399\t174982", "Q399\t587116"), encoding="utf-8")
+
+
 def _bad_links_row(source: Path) -> None:
     path = source / "data" / "links" / "links.tsv"
     path.write_text(path.read_text(encoding="utf-8") + "not a slug\tnot a label\n", encoding="utf-8")
@@ -72,6 +77,7 @@ def _bad_links_row(source: Path) -> None:
         (_undecided_name, ["2020-11-20-aghdam.txt:31:138: 'Moscow' (characters 2401–2407) is not a mention"]),
         (_name_not_in_article, ["names.tsv:62: 'Yerevan' does not occur"]),
         (_two_holders_of_kalbajar, ["control overlaps with", "control-overlap-violation"]),
+        (_pair_naming_two_places, ["ids.tsv:3: Wikidata Q399 has GeoNames ID 174982", "not 587116"]),
     ],
     ids=[
         "non-UTF-8 facts",
@@ -82,6 +88,7 @@ def _bad_links_row(source: Path) -> None:
         "undecided name",
         "name not in the article",
         "two holdings overlap",
+        "Wikidata and GeoNames disagree",
     ],
 )
 def test_broken_input_fails_clearly_and_keeps_the_previous_build(capsys, tmp_path, good_build, breaker, expected):

@@ -95,7 +95,8 @@ def assemble(
         validation.validate(_with_prefixes(asserted, facts), store, shapes, ontology, src.facts)
         external = Graph()
         if src.links and src.ids:
-            external = links.build_links(src.links[0], src.ids[0], iris, set(facts.subjects()))
+            pairs = src.pairs[0] if src.pairs else None
+            external = links.build_links(src.links[0], src.ids[0], iris, set(facts.subjects()), pairs)
         try:
             inferred, dropped = background.result()
         except InputError as err:  # name the clashing triples, their lines and the axioms behind them

@@ -32,9 +32,11 @@ class Sources:
     links: list[Path] = field(default_factory=list)
     ids: list[Path] = field(default_factory=list)
     names: list[Path] = field(default_factory=list)
+    pairs: list[Path] = field(default_factory=list)
 
     def all_files(self) -> list[Path]:
-        return [*self.ontology, *self.shapes, *self.facts, *self.articles, *self.links, *self.ids, *self.names]
+        files = [*self.ontology, *self.shapes, *self.facts, *self.articles, *self.links, *self.ids]
+        return [*files, *self.names, *self.pairs]
 
     def digest(self, *salt: str) -> str:
         """A hash of every input's name and bytes (plus `salt`): the dataset version."""
@@ -68,6 +70,7 @@ def locate(source: Path | str | None = None) -> Sources:
         links=sorted((data_dir / "links").glob("links.tsv")),
         ids=sorted((data_dir / "links").glob("ids.tsv")),
         names=sorted((data_dir / "mentions").glob("names.tsv")),
+        pairs=sorted((data_dir / "links").glob("wikidata-geonames.tsv")),
     )
     for role in ("ontology", "shapes", "facts", "articles"):
         if not getattr(found, role):
