@@ -31,6 +31,12 @@ def test_turtle_syntax_error_names_file_line_and_column(capsys, tmp_path, good_b
 
 # (file under data/facts, text, broken text, what the message must name)
 BROKEN = {
+    "relationship with one party": (
+        "events.ttl",
+        'kgo:between kg:azerbaijan, kg:armenia ;\n    kgo:characterisedAs "tense"',
+        'kgo:between kg:azerbaijan ;\n    kgo:characterisedAs "tense"',
+        ["events.ttl:", "kg:azerbaijan-armenia-relations", "a relationship is between at least two agents"],
+    ),
     "undeclared prefix": ("events.ttl", "kgo:party kg:armenia", "kgx:party kg:armenia", ["events.ttl:", "kgx"]),
     "quote not in the article": (
         "events.ttl",

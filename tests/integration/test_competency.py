@@ -36,12 +36,16 @@ KG = "https://w3id.org/karabakh-kg/id/"
 
 
 def test_who_controlled_aghdam_and_on_whose_word(kg_store):
-    """An unknown end is never read as "still in control"; Azerbaijan's control is Aliyev's word only."""
-    answers = {(r["date"], r["controller"], r["answer"], r["voice"]) for r in row_dicts(kg_store, "control-on-date")}
+    """An unknown end is never read as "still in control"; Azerbaijan's control is Aliyev's word only;
+    the Armenian forces' military control and Armenia's holding are two kinds of control, side by side."""
+    answers = {
+        (r["date"], r["controller"], r["kind"], r["answer"], r["voice"]) for r in row_dicts(kg_store, "control-on-date")
+    }
     assert answers == {
-        ("2000-01-01", KG + "armenian-forces", "yes", "the article"),
-        ("2020-11-21", KG + "armenian-forces", "unknown", "the article"),
-        ("2020-11-21", KG + "azerbaijan", "unknown", "Ilham Aliyev"),
+        ("2000-01-01", KG + "armenian-forces", "military control", "yes", "the article"),
+        ("2020-11-21", KG + "armenian-forces", "military control", "unknown", "the article"),
+        ("2020-11-21", KG + "armenia", "holding", "unknown", "the article"),
+        ("2020-11-21", KG + "azerbaijan", "not said", "unknown", "Ilham Aliyev"),
     }
 
 

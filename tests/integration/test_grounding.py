@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from karabakh_kg import query_files
@@ -70,3 +72,56 @@ def test_article_is_described_with_checksum_and_date(kg_store):
     )
     digest = hashlib.sha256((ROOT / "data" / "articles" / "2020-11-20-aghdam.txt").read_bytes()).hexdigest()
     assert found == {(digest, "2020-11-20")}
+
+
+@pytest.fixture(scope="module")
+def names(kg_store):
+    return rows(kg_store, query_files.load("name-mentions").text)
+
+
+@pytest.mark.parametrize(
+    ("words", "resource"),
+    [
+        ("Aghdam", "aghdam"),
+        ("Azerbaijan", "azerbaijan"),
+        ("Armenia", "armenia"),
+        ("Moscow", "moscow"),
+        ("Russia", "russia"),
+    ],
+)
+def test_every_occurrence_of_a_name_is_a_name_mention_there(names, words, resource):
+    starts = [m.start() for m in re.finditer(rf"(?<!\w){words}(?!\w)", ARTICLE)]
+    assert starts
+    for at in starts:
+        assert any(
+            int(s) <= at and at + len(words) <= int(e) and r.endswith(f"/id/{resource}") and k.endswith("#NameMention")
+            for s, e, _, r, k, _ in names
+        ), (words, at)
+
+
+def test_name_and_coreference_mentions_are_the_article_text_at_their_offsets(names):
+    kinds = {k.rsplit("#", 1)[1] for *_, k, _ in names}
+    assert kinds == {"NameMention", "CoreferenceMention"}
+    for start, end, exact, *_ in names:
+        assert ARTICLE[int(start) : int(end)] == exact
+
+
+@pytest.mark.parametrize(
+    ("exact", "start", "resource"),
+    [
+        ("it", 305, "armenia"),
+        ("his forces", 58, "azerbaijani-forces"),
+        ("he", 1570, "nikol-pashinyan"),
+        ("the president", 906, "ilham-aliyev"),
+        ("his resignation", 1348, "tonoyan-resignation"),
+    ],
+)
+def test_coreference_is_a_mention_with_a_note(names, exact, start, resource):
+    found = [n for n in names if int(n[0]) == start and n[2] == exact and n[3].endswith(f"/id/{resource}")]
+    assert found and found[0][4].endswith("#CoreferenceMention") and found[0][5]
+
+
+def test_adjectives_are_not_name_mentions_of_a_state(names):
+    for _start, _end, exact, resource, *_ in names:
+        if resource.rsplit("/", 1)[1] in {"azerbaijan", "armenia", "russia", "soviet-union"}:
+            assert not re.search(r"Azerbaijani|Armenian|Russian|Soviet", exact) or "rivals" in exact, exact

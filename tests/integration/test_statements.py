@@ -30,6 +30,7 @@ def test_every_plain_fact_has_words_and_the_articles_voice(kg_store):
         + f"""
         SELECT ?s ?p ?o WHERE {{ GRAPH {ASSERTED} {{
           ?s ?p ?o . FILTER(STRSTARTS(STR(?s), STR(kg:)) && !CONTAINS(STR(?s), "/mention/")
+                            && !CONTAINS(STR(?s), "/name/") && !CONTAINS(STR(?s), "/reference/")
                             && !CONTAINS(STR(?s), "/statement/") && !CONTAINS(STR(?s), "/evidence/")
                             && !STRSTARTS(STR(?s), CONCAT(STR(kg:), "article/")))
           FILTER(?p NOT IN ({META})) }} }}""",
@@ -190,3 +191,14 @@ def test_article_page_tells_naming_words_from_supporting_words(kg_build, make_ld
     assert "“on November 25”" in evidence and "1063–1077" in evidence
     assert "“Aghdam is ours!”" in evidence and "“Aghdam is ours!”" in names  # names the utterance, supports the claim
     assert 'class="mention evidence' in html and 'class="mention name' in html
+
+
+def test_article_page_shows_every_name_and_what_words_refer_back_to(kg_build, make_ld_app):
+    client = make_ld_app(kg_build).test_client()
+    html = client.get("/article/2020-11-20-aghdam", headers={"Accept": "text/html"}).get_data(as_text=True)
+    names = html[html.index('id="mentions"') : html.index('id="references"')]
+    references = html[html.index('id="references"') : html.index('id="quotes"')]
+    assert names.count("<td>“Aghdam”</td>") + names.count("<td>“Aghdam region”</td>") == 6
+    assert names.count("<td>“Moscow”</td>") == 2 and "“Azerbaijan&#39;s forces”" in names  # escaped
+    assert "“his forces”" in references and "“the two sides”" in references and "“Moscow”" not in references
+    assert 'class="mention coreference' in html and 'title="names: Moscow' in html

@@ -49,6 +49,7 @@ TERM_DIFFERENCES: dict[str, str] = {
     "statement-support": DERIVED,
     "statements": DERIVED,
     "figures": BOOLEANS,
+    "name-mentions": DERIVED,
     "quotes": DERIVED,
 }
 

@@ -119,17 +119,26 @@ def occurrences(text: str, exact: str) -> list[int]:
 
 
 def add_span(
-    g: Graph, m: URIRef, body, article: Article, start: int, exact: str, occurrence: int, kgo, kind=None
+    g: Graph,
+    m: URIRef,
+    body,
+    article: Article,
+    start: int,
+    exact: str,
+    occurrence: int,
+    kgo,
+    kind=None,
+    motivation=None,
 ) -> None:
-    """A W3C Web Annotation on the article: a name mention (oa:identifying) or an evidence span (oa:describing)."""
+    """A W3C Web Annotation on the article: a mention (oa:identifying) or an evidence span (oa:describing)."""
     end = start + len(exact)
     target, quote_sel, position_sel = URIRef(f"{m}#target"), URIRef(f"{m}#quote"), URIRef(f"{m}#position")
-    evidence = kind is not None and kind != kgo.Mention
+    evidence = motivation is None and kind is not None and kind != kgo.Mention
     g.add((m, RDF.type, kind or kgo.Mention))
     g.add((m, RDFS.label, Literal(f"“{exact}” ({start}–{end})", lang="en")))
     g.add((m, OA.hasBody, body))
     g.add((m, kgo.inArticle, article.iri))
-    g.add((m, OA.motivatedBy, OA.describing if evidence else OA.identifying))
+    g.add((m, OA.motivatedBy, motivation or (OA.describing if evidence else OA.identifying)))
     g.add((m, OA.hasTarget, target))
     g.add((target, RDF.type, OA.SpecificResource))
     g.add((target, OA.hasSource, article.iri))

@@ -1,4 +1,4 @@
-"""The build pipeline: load → ground quotes → validate → reason → write one release.
+"""The build pipeline: load → ground quotes and names → validate → reason → write one release.
 
 A failed build never touches the current release.
 """
@@ -16,6 +16,7 @@ from karabakh_kg.build import (
     grounding,
     hints,
     links,
+    names,
     reasoning,
     release_writer,
     rules,
@@ -81,6 +82,8 @@ def assemble(
     mentions = grounding.ground(asserted, article, iris, src.facts)
     asserted += mentions
     asserted += statements.statements(facts, mentions, article, iris, src.facts, labels=ontology)
+    if src.names:
+        asserted += names.ground(facts, ontology, article, iris, src.names[0])
     store = rdf_bridge.to_store(asserted)  # one Oxigraph copy for the derivations and the checks
     bounds = derive(store, "time-bounds-instants")
     rdf_bridge.to_store(bounds, store)
@@ -92,7 +95,8 @@ def assemble(
         validation.validate(_with_prefixes(asserted, facts), store, shapes, ontology, src.facts)
         external = Graph()
         if src.links and src.ids:
-            external = links.build_links(src.links[0], src.ids[0], iris, set(facts.subjects()))
+            pairs = src.pairs[0] if src.pairs else None
+            external = links.build_links(src.links[0], src.ids[0], iris, set(facts.subjects()), pairs)
         try:
             inferred, dropped = background.result()
         except InputError as err:  # name the clashing triples, their lines and the axioms behind them

@@ -1,4 +1,4 @@
-"""Find and parse the build's inputs: ontology, shapes, curated facts, articles and links.
+"""Find and parse the build's inputs: ontology, shapes, curated facts, articles, names and links.
 
 Inputs come from the installed package (so a non-editable install still finds them) or from a
 source folder laid out like the repository (`ontology/`, `data/`), which is how tests feed the
@@ -31,9 +31,12 @@ class Sources:
     articles: list[Path] = field(default_factory=list)
     links: list[Path] = field(default_factory=list)
     ids: list[Path] = field(default_factory=list)
+    names: list[Path] = field(default_factory=list)
+    pairs: list[Path] = field(default_factory=list)
 
     def all_files(self) -> list[Path]:
-        return [*self.ontology, *self.shapes, *self.facts, *self.articles, *self.links, *self.ids]
+        files = [*self.ontology, *self.shapes, *self.facts, *self.articles, *self.links, *self.ids]
+        return [*files, *self.names, *self.pairs]
 
     def digest(self, *salt: str) -> str:
         """A hash of every input's name and bytes (plus `salt`): the dataset version."""
@@ -66,6 +69,8 @@ def locate(source: Path | str | None = None) -> Sources:
         articles=sorted((data_dir / "articles").glob("*.txt")),
         links=sorted((data_dir / "links").glob("links.tsv")),
         ids=sorted((data_dir / "links").glob("ids.tsv")),
+        names=sorted((data_dir / "mentions").glob("names.tsv")),
+        pairs=sorted((data_dir / "links").glob("wikidata-geonames.tsv")),
     )
     for role in ("ontology", "shapes", "facts", "articles"):
         if not getattr(found, role):

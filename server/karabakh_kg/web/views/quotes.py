@@ -17,6 +17,9 @@ from karabakh_kg.web.views import pagedata, weblinks
 
 CONTEXT = 240  # characters of text shown around a quote on a resource page
 DESCRIBING = "http://www.w3.org/ns/oa#describing"  # words that support a statement, not a name
+KGO = "https://w3id.org/karabakh-kg/ontology#"
+KINDS = {KGO + "NameMention": "name", KGO + "CoreferenceMention": "coreference"}  # else a quote (or evidence)
+SAYS = {"name": "names: ", "coreference": "refers to: ", "quote": "quoted for: ", "evidence": "supports: "}
 
 
 @dataclass
@@ -176,6 +179,9 @@ def segments(text: str, rows: list[dict]) -> tuple[list[Segment], list[dict]]:
                 "label": _value(row.get("label")) or weblinks.curie(resource),
                 "exact": text[span[0] : span[1]],
                 "evidence": _value(row.get("motivation")) == DESCRIBING,
+                "kind": "evidence"
+                if _value(row.get("motivation")) == DESCRIBING
+                else KINDS.get(_value(row.get("kind")) or "", "quote"),
             }
         )
     mentions.sort(key=lambda m: (m["start"], m["end"], m["resource"]))
@@ -184,7 +190,7 @@ def segments(text: str, rows: list[dict]) -> tuple[list[Segment], list[dict]]:
     anchored = set()
     for a, b in zip(bounds, bounds[1:], strict=False):
         covering = [m for m in mentions if m["start"] <= a and m["end"] >= b]
-        covering.sort(key=lambda m: (m["evidence"], m["end"] - m["start"], m["resource"]))
+        covering.sort(key=lambda m: (m["evidence"], m["end"] - m["start"], m["kind"] == "quote", m["resource"]))
         seg = Segment(text[a:b], a, covering)
         for m in mentions:
             name = anchor(m["start"], m["end"])
@@ -196,8 +202,9 @@ def segments(text: str, rows: list[dict]) -> tuple[list[Segment], list[dict]]:
 
 
 def render_segments(segs: list[Segment]) -> Markup:
-    """The article text as markup: each mentioned run a link to what it names (else to the statement
-    it supports), its title listing what it names and what it supports; all text escaped."""
+    """The article text as markup: each mentioned run a link to what it names or refers to (else to the
+    statement it supports), its title listing what it names, refers to, is quoted for and supports;
+    all text escaped."""
     parts = []
     for seg in segs:
         for name in seg.anchors:
@@ -208,12 +215,12 @@ def render_segments(segs: list[Segment]) -> Markup:
         target = seg.marks[0]
         names = []
         for m in seg.marks:
-            name = ("supports: " if m["evidence"] else "names: ") + m["label"]
+            name = SAYS[m["kind"]] + m["label"]
             if name not in names:
                 names.append(name)
         link = weblinks.href(target["resource"]) or ""
         depth = min(len(seg.marks), 3)
-        kind = "evidence" if target["evidence"] else "name"
+        kind = {"evidence": "evidence", "coreference": "coreference"}.get(target["kind"], "name")
         parts.append(
             Markup('<a class="mention {} depth-{}" href="{}" title="{}">{}</a>').format(
                 kind, depth, link, "; ".join(names), seg.text
