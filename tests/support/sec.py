@@ -72,8 +72,17 @@ def request(
             conn.putheader(name, value)
         if body is not None:
             conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders(body)
-        response = conn.getresponse()
+        try:
+            conn.endheaders(body)
+        except (BrokenPipeError, ConnectionResetError) as unsent:
+            # the server answered before reading the whole body (a 413) and closed: read its answer,
+            # as curl does; only if there is none is the failed send the result
+            try:
+                response = conn.getresponse()
+            except OSError:
+                raise unsent from None
+        else:
+            response = conn.getresponse()
         data = response.read()
         header_list = response.getheaders()
         return Reply(
