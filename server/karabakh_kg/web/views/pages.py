@@ -191,12 +191,29 @@ def timeline_events() -> list[timeline_svg.Event]:
 
 @bp.route("/timeline")
 def timeline():
-    """Every event in date order, its precision drawn to scale in SVG (server-side, no script)."""
+    """Every event in date order, its precision drawn to scale in SVG (server-side, no script);
+    a large dataset's a page of `timeline_svg.PAGE` events at a time (`?page=2`, ...)."""
     try:
-        layout = timeline_svg.layout(timeline_events())
+        ordered = pagedata.memo("timeline-events", lambda: timeline_svg.in_order(timeline_events()))
     except PageQueryFailed as err:
         return failed(err)
-    return htmlpage.page("timeline.html", t=layout, vary_accept=False)
+    size = timeline_svg.PAGE
+    pages = max(1, -(-len(ordered) // size))
+    number = request.args.get("page", "1")
+    if not number.isdigit() or not 1 <= int(number) <= pages:
+        return not_found(request.full_path, "timeline page")
+    number = int(number)
+    shown = ordered[(number - 1) * size : number * size]
+    pager = None
+    if pages > 1:
+        pager = {
+            "first": (number - 1) * size + 1,
+            "last": (number - 1) * size + len(shown),
+            "total": len(ordered),
+            "previous": url_for("pages.timeline", page=number - 1) if number > 1 else None,
+            "next": url_for("pages.timeline", page=number + 1) if number < pages else None,
+        }
+    return htmlpage.page("timeline.html", t=timeline_svg.layout(shown), pager=pager, vary_accept=False)
 
 
 # --- VoID and DCAT ------------------------------------------------------------------------------
