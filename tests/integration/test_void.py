@@ -192,18 +192,19 @@ def test_void_and_home_read_the_figures_not_the_data(make_ld_app, ld_build, void
     client = app.test_client()
     served = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
     assert served.status_code == 200 and isomorphic(parse_rdf(served.data, "turtle"), void)
-    assert client.get("/").status_code == 200
+    assert client.get("/").status_code == 200 and client.get("/timeline").status_code == 200
     assert ran and not set(ran) & {*figures.QUERIES, "resources", "timeline"}, ran
 
 
 def test_a_release_without_figures_counts_them_per_request(make_ld_app, ld_client, published, void, tmp_path):
-    """An older release (no figures file): VoID and the home page are the same, counted per request."""
+    """An older release (no figures file): VoID, the home page and the timeline are the same, counted per request."""
     build = _copy_release(published, tmp_path, figures=False)
     assert releases.figures(releases.open_current(build)) is None
     client = make_ld_app(build).test_client()
     served = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
     assert served.status_code == 200 and isomorphic(parse_rdf(served.data, "turtle"), void)
-    assert client.get("/").data == ld_client.get("/").data
+    for path in ("/", "/timeline"):
+        assert client.get(path).data == ld_client.get(path).data, path
 
 
 def test_a_tampered_figures_file_is_refused(published, tmp_path):
