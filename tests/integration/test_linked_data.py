@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import re
+from html import unescape as html_unescape
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -13,6 +15,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
 from karabakh_kg import query_files
+from karabakh_kg.web.views import describe
 from support.ld import RESOURCE, page, parse_rdf
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
@@ -464,3 +467,33 @@ def test_what_is_said_about_a_resource_is_every_supported_statement(published, s
     assert got == expected
     if slug in ("aghdam", "aghdam-handover"):
         assert expected, "the article says things about these"
+
+
+def test_a_much_linked_resource_shows_the_first_incoming_and_links_all(ld_client, published, monkeypatch):
+    """Past INCOMING_SHOWN statements pointing at a resource, its page shows the first ones (by
+    property, then subject) and links a query answering every one of them."""
+    limit = re.search(r"LIMIT (\d+)", query_files.load("resource-incoming", "pages").text)
+    assert limit and int(limit.group(1)) == describe.INCOMING_SHOWN + 1  # the query knows there are more
+    iri = published.iri("aghdam")
+    pointing = sorted(
+        {(str(p), str(s)) for s, p in published.all.subject_predicates(iri) if isinstance(s, rdflib.URIRef)}
+    )
+    assert len(pointing) > 3
+    path = "/doc/aghdam"
+
+    def incoming(html: str) -> str:
+        return html.split('<section id="incoming">', 1)[1].split("</section>", 1)[0]
+
+    whole = incoming(ld_client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
+    assert 'class="more"' not in whole
+    monkeypatch.setattr(describe, "INCOMING_SHOWN", 3)
+    part = incoming(ld_client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
+    assert part.count("<tr><td>") == 3
+    for _, s in pointing[:3]:
+        assert "/id/" + s[len(published.base + "id/") :] in part, s
+    link = re.search(r'<p class="more">.*?<a href="([^"]+)"', part, re.S)
+    assert link
+    query = parse_qs(urlsplit(html_unescape(link.group(1))).query)["query"][0]
+    store = ox.Store.read_only(str(published.release.store))
+    answered = {(r["p"].value, r["s"].value) for r in store.query(query, use_default_graph_as_union=True)}
+    assert answered >= set(pointing)
