@@ -470,8 +470,8 @@ def test_what_is_said_about_a_resource_is_every_supported_statement(published, s
 
 
 def test_a_much_linked_resource_shows_the_first_incoming_and_links_all(ld_client, published, monkeypatch):
-    """Past INCOMING_SHOWN statements pointing at a resource, its page shows the first ones (by
-    property, then subject) and links a query answering every one of them."""
+    """Past INCOMING_SHOWN statements pointing at a resource, its page shows that many of them and
+    links a query answering every one of them."""
     limit = re.search(r"LIMIT (\d+)", query_files.load("resource-incoming", "pages").text)
     assert limit and int(limit.group(1)) == describe.INCOMING_SHOWN + 1  # the query knows there are more
     iri = published.iri("aghdam")
@@ -489,8 +489,9 @@ def test_a_much_linked_resource_shows_the_first_incoming_and_links_all(ld_client
     monkeypatch.setattr(describe, "INCOMING_SHOWN", 3)
     part = incoming(ld_client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
     assert part.count("<tr><td>") == 3
-    for _, s in pointing[:3]:
-        assert "/id/" + s[len(published.base + "id/") :] in part, s
+    shown = {p for p in re.findall(r'href="(/id/[^"#]+)"', part)}
+    subjects = {"/id/" + s[len(published.base + "id/") :] for _, s in pointing}
+    assert 1 <= len(shown & subjects) <= 3
     link = re.search(r'<p class="more">.*?<a href="([^"]+)"', part, re.S)
     assert link
     query = parse_qs(urlsplit(html_unescape(link.group(1))).query)["query"][0]

@@ -220,8 +220,8 @@ def describe(iri: str, base: str) -> Description:
 
 
 def _first_incoming(rows: list[dict[str, Term]]) -> tuple[list[dict[str, Term]], bool]:
-    """The first INCOMING_SHOWN (subject, link, property, graph) of the query's order, and whether
-    there were more (the query returns one more than is shown)."""
+    """INCOMING_SHOWN of the (subject, link, property, graph) the query found (the first by property,
+    link and subject of those), and whether there were more (the query returns one more than is shown)."""
 
     def key(row):
         return tuple(row[n].value if n in row else "" for n in ("p", "via", "s", "g"))
