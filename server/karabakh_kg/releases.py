@@ -6,9 +6,9 @@ an existing release is never deleted to make room) and swaps the `current` symli
 `os.replace`, so a reader never sees half a build and a failed build leaves the last good one in
 place.
 
-The manifest records the SHA-256 of every file of the dumps (`dump_files`) and of the store
+The manifest records the SHA-256 of every file of the dumps (`dump_files`), of the store
 (`store_files`: the only part that differs between two builds of the same input, as RocksDB writes
-ids into its files), and
+ids into its files) and of the whole-dataset figures (`figures_file`, when the release has them), and
 `verify` checks them all before a server accepts a release. Pruning keeps a few recent releases
 and never deletes the one `current` names, one a running server serves (each `serve` marks its
 release under `.served/`), or the last one that passed verification (`.verified`).
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MANIFEST = "manifest.json"
+FIGURES = "figures.json"  # whole-dataset figures counted by the build (karabakh_kg/figures.py)
 DATASET = "dataset.nq"
 STORE = "store"
 DUMPS = "dumps"
@@ -150,7 +151,11 @@ def verify(release: Release) -> None:
 
     Messages name the file inside the release, never an absolute path.
     """
-    expected = {**release.manifest.get("dump_files", {}), **release.manifest.get("store_files", {})}
+    expected = {
+        **release.manifest.get("dump_files", {}),
+        **release.manifest.get("store_files", {}),
+        **release.manifest.get("figures_file", {}),
+    }
     if not release.manifest.get("store_files") or not (release.plain or release.manifest.get("dump_files")):
         raise ReleaseError(f"release {release.version}: its manifest records no checksums; rebuild it")
     if _sha256(release.dataset) != release.manifest["dataset_sha256"]:
@@ -165,6 +170,24 @@ def verify(release: Release) -> None:
         _point(release.path.parent.parent / VERIFIED, Path("releases") / release.path.name)
     except OSError:  # a read-only build folder: nothing prunes it either
         pass
+
+
+def figures(release: Release) -> dict | None:
+    """The whole-dataset figures the build wrote with the release, or None for a release without them.
+
+    A release whose manifest names the file but whose file is missing, unreadable or not the one
+    recorded raises ReleaseError (`verify` refuses such a release before it is served)."""
+    facts = release.manifest.get("figures_file", {}).get(FIGURES)
+    if facts is None:
+        return None
+    path = release.path / FIGURES
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise ReleaseError(f"release {release.version}: {FIGURES} is missing; rebuild it") from None
+    if len(data) != facts.get("bytes") or hashlib.sha256(data).hexdigest() != facts.get("sha256"):
+        raise ReleaseError(f"release {release.version}: {FIGURES} does not match its checksum; rebuild it")
+    return json.loads(data)
 
 
 def intact(release: Release, name: str) -> bool:

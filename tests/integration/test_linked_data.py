@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import re
+from html import unescape as html_unescape
+from urllib.parse import parse_qs, quote, urlsplit
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +14,8 @@ from hypothesis import strategies as st
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
+from karabakh_kg import query_files
+from karabakh_kg.web.views import describe
 from support.ld import RESOURCE, page, parse_rdf
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
@@ -437,3 +442,59 @@ def test_no_path_or_accept_header_makes_a_5xx(ld_apps, route, tail, encode, acce
     headers = {"Accept": accept} if accept is not None else {}
     response = client.get(path, headers=headers)
     assert response.status_code < 500, (path, accept, response.get_data(as_text=True)[:300])
+
+
+@pytest.mark.parametrize("slug", ["aghdam", "aghdam-handover", "ilham-aliyev", "azerbaijan"])
+def test_what_is_said_about_a_resource_is_every_supported_statement(published, slug):
+    """The page query behind "what is said" finds every statement whose subject or value is the
+    resource (not its types), once per supporting span, counted here from the data itself."""
+    iri = published.iri(slug)
+    g = published.all
+    kgo = rdflib.Namespace(published.base + "ontology#")
+    oa = rdflib.Namespace("http://www.w3.org/ns/oa#")
+    expected = set()
+    for statement in set(g.subjects(RDF.subject, iri)) | set(g.subjects(RDF.object, iri)):
+        if (statement, RDF.predicate, RDF.type) in g or g.value(statement, kgo.voice) is None:
+            continue
+        for span in g.objects(statement, kgo.supportedBy):
+            for target in g.objects(span, oa.hasTarget):
+                selectors = set(g.objects(target, oa.hasSelector))
+                if any(g.value(s, oa.exact) for s in selectors) and any(g.value(s, oa.start) for s in selectors):
+                    expected.add((str(statement), str(span)))
+    text = query_files.load("resource-statements", "pages").text.replace("$this", f"<{iri}>")
+    store = ox.Store.read_only(str(published.release.store))
+    got = {(r["statement"].value, r["mention"].value) for r in store.query(text, use_default_graph_as_union=True)}
+    assert got == expected
+    if slug in ("aghdam", "aghdam-handover"):
+        assert expected, "the article says things about these"
+
+
+def test_a_much_linked_resource_shows_the_first_incoming_and_links_all(ld_client, published, monkeypatch):
+    """Past INCOMING_SHOWN statements pointing at a resource, its page shows that many of them and
+    links a query answering every one of them."""
+    limit = re.search(r"LIMIT (\d+)", query_files.load("resource-incoming", "pages").text)
+    assert limit and int(limit.group(1)) == describe.INCOMING_SHOWN + 1  # the query knows there are more
+    iri = published.iri("aghdam")
+    pointing = sorted(
+        {(str(p), str(s)) for s, p in published.all.subject_predicates(iri) if isinstance(s, rdflib.URIRef)}
+    )
+    assert len(pointing) > 3
+    path = "/doc/aghdam"
+
+    def incoming(html: str) -> str:
+        return html.split('<section id="incoming">', 1)[1].split("</section>", 1)[0]
+
+    whole = incoming(ld_client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
+    assert 'class="more"' not in whole
+    monkeypatch.setattr(describe, "INCOMING_SHOWN", 3)
+    part = incoming(ld_client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
+    assert part.count("<tr><td>") == 3
+    shown = {p for p in re.findall(r'href="(/id/[^"#]+)"', part)}
+    subjects = {"/id/" + s[len(published.base + "id/") :] for _, s in pointing}
+    assert 1 <= len(shown & subjects) <= 3
+    link = re.search(r'<p class="more">.*?<a href="([^"]+)"', part, re.S)
+    assert link
+    query = parse_qs(urlsplit(html_unescape(link.group(1))).query)["query"][0]
+    store = ox.Store.read_only(str(published.release.store))
+    answered = {(r["p"].value, r["s"].value) for r in store.query(query, use_default_graph_as_union=True)}
+    assert answered >= set(pointing)

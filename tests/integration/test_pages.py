@@ -134,6 +134,33 @@ def test_timeline_draws_every_event_in_date_order(ld_client, published):
     assert earliest == sorted(earliest) and len(earliest) >= 3
 
 
+def test_a_large_timeline_is_drawn_a_page_at_a_time(ld_client, published, monkeypatch):
+    """Pages of PAGE events: together every event once, in the one-page order; links between them."""
+    from karabakh_kg.web.views import timeline_svg
+
+    def rows(html: str) -> list[str]:
+        table = html.split('<section id="events">', 1)[1]
+        return re.findall(r'<a href="(/id/[^"]+)"', table)
+
+    whole = rows(ld_client.get("/timeline").get_data(as_text=True))
+    assert "pager" not in ld_client.get("/timeline").get_data(as_text=True)  # one page: no pager
+    monkeypatch.setattr(timeline_svg, "PAGE", 4)
+    paged, number = [], 1
+    while True:
+        response = ld_client.get(f"/timeline?page={number}")
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert f"of {len(whole)}." in html
+        paged += rows(html)
+        if 'rel="next"' not in html:
+            break
+        assert f'href="/timeline?page={number + 1}"' in html
+        number += 1
+    assert paged == whole and number == -(-len(whole) // 4) > 1
+    for bad in ("0", str(number + 1), "x", "-1"):
+        assert ld_client.get(f"/timeline?page={bad}").status_code == 404
+
+
 def test_timeline_labels_are_whole_and_undated_events_are_drawn(ld_client, published):
     html = ld_client.get("/timeline").get_data(as_text=True)
     svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]

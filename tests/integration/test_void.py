@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
+from karabakh_kg import figures, releases
+from karabakh_kg.web.views import pagedata
 from support.ld import page, parse_rdf
 
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
@@ -145,3 +151,68 @@ def test_endpoint_dumps_licence_source_vocabularies(ld_client, void, dataset, pu
 
 def test_home_links_the_description(ld_client):
     assert "/.well-known/void" in page(ld_client.get("/")).hrefs()
+
+
+# --- the figures the build counted (figures.json) ------------------------------------------------
+
+
+def _copy_release(published, tmp_path, *, figures: bool) -> Path:
+    """A build folder holding a copy of the published release, with or without its figures file."""
+    build = tmp_path / "build"
+    target = build / "releases" / published.release.path.name
+    shutil.copytree(published.release.path, target, symlinks=True)
+    if not figures:
+        (target / releases.FIGURES).unlink()
+        manifest = json.loads((target / releases.MANIFEST).read_text("utf-8"))
+        del manifest["figures_file"]
+        (target / releases.MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
+    (build / "current").symlink_to(Path("releases") / target.name, target_is_directory=True)
+    return build
+
+
+def test_the_build_wrote_the_figures_with_the_release(published):
+    assert published.release.manifest["figures_file"][releases.FIGURES]["bytes"] > 0
+    counted = releases.figures(published.release)
+    assert counted is not None and counted["base"] == published.base
+    assert set(counted["queries"]) == set(figures.QUERIES)
+
+
+def test_void_and_home_read_the_figures_not_the_data(make_ld_app, ld_build, void, monkeypatch):
+    """With the figures in the release, no whole-dataset page query runs for VoID or the home page,
+    and VoID says exactly what the fixture `void` (counted against the data) says."""
+    app = make_ld_app(ld_build)
+    real = pagedata._run
+    ran = []
+
+    def spy(name, *args, **kwargs):
+        ran.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(pagedata, "_run", spy)
+    client = app.test_client()
+    served = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert served.status_code == 200 and isomorphic(parse_rdf(served.data, "turtle"), void)
+    assert client.get("/").status_code == 200 and client.get("/timeline").status_code == 200
+    assert ran and not set(ran) & {*figures.QUERIES, "resources", "timeline"}, ran
+
+
+def test_a_release_without_figures_counts_them_per_request(make_ld_app, ld_client, published, void, tmp_path):
+    """An older release (no figures file): VoID, the home page and the timeline are the same, counted per request."""
+    build = _copy_release(published, tmp_path, figures=False)
+    assert releases.figures(releases.open_current(build)) is None
+    client = make_ld_app(build).test_client()
+    served = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert served.status_code == 200 and isomorphic(parse_rdf(served.data, "turtle"), void)
+    for path in ("/", "/timeline"):
+        assert client.get(path).data == ld_client.get(path).data, path
+
+
+def test_a_tampered_figures_file_is_refused(published, tmp_path):
+    build = _copy_release(published, tmp_path, figures=True)
+    release = releases.open_current(build)
+    path = release.path / releases.FIGURES
+    path.write_bytes(path.read_bytes().replace(b'"count": ', b'"count": 1'))
+    with pytest.raises(releases.ReleaseError, match="figures.json does not match"):
+        releases.verify(release)
+    with pytest.raises(releases.ReleaseError, match="figures.json does not match"):
+        releases.figures(release)

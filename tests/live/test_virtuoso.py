@@ -32,8 +32,6 @@ SRJ = "application/sparql-results+json"
 KNOWN_DIFFERENCES: dict[str, str] = {
     "aliyev-statements": "BIND(EXISTS {...} AS ?x) gives 0 / 1 as xsd:integer, not xsd:boolean",
     "article-voice": "BIND(EXISTS {...} AS ?x) gives 0 / 1 as xsd:integer, not xsd:boolean",
-    "event-roles": "rdfs:subClassOf* inside GRAPH: no row at all (since 0.2.0 also on a store holding the "
-    "build only; see test_event_roles_goes_wrong_once_the_store_holds_other_graphs)",
     "time-resolution": "IF(BOUND(?month), ...) after several OPTIONALs: ?month is taken as bound where it is "
     "not (precision 'month' instead of 'bounds')",
 }

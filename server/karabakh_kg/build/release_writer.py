@@ -15,6 +15,7 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import BNode, Dataset, Graph, URIRef
 
+from karabakh_kg import figures as dataset_figures
 from karabakh_kg import prefixes as prefix_table
 from karabakh_kg import rdf_bridge, rdf_writer, releases
 from karabakh_kg.build import owl_export
@@ -29,7 +30,7 @@ TRIPLE_DUMPS = {
 }
 # The release's files and how they are written: part of the dataset version, so a build made by
 # an older writer (other dumps, other prefixes) is rebuilt rather than found "up to date".
-FORMAT = "2"
+FORMAT = "3"
 DUMP_NAME = "karabakh-kg"
 OWL_DUMP = "owl"  # RDF/XML: ontology + asserted + links, for OWL 2 DL tools (build/owl_export.py)
 
@@ -54,7 +55,8 @@ def write(
         dataset = _with_stable_bnodes(dataset, prefixes)
         nquads = _sorted_nquads(dataset)
         (staged / releases.DATASET).write_bytes(nquads)
-        _write_store(staged / releases.STORE, staged / releases.DATASET)
+        figures = _write_store(staged / releases.STORE, staged / releases.DATASET, base)
+        (staged / releases.FIGURES).write_bytes(dataset_figures.dumps(figures))
         _write_dumps(staged / releases.DUMPS, nquads, prefixes, base)
         for name, content in (files or {}).items():
             (staged / name).write_bytes(content)
@@ -68,6 +70,7 @@ def write(
             # checked by `releases.verify` before a server accepts the release
             "dump_files": releases.file_checksums(staged, releases.DUMPS),
             "store_files": releases.file_checksums(staged, releases.STORE),
+            "figures_file": figures_checksum(staged),
             **(extra or {}),
         }
         text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
@@ -145,11 +148,20 @@ def _sorted_nquads(dataset: Dataset) -> bytes:
     )
 
 
-def _write_store(path: Path, nquads_file: Path) -> None:
+def _write_store(path: Path, nquads_file: Path, base: str) -> dict:
+    """Write the store and count the whole-dataset figures on it (karabakh_kg/figures.py)."""
     store = pyoxigraph.Store(str(path))
     store.bulk_load(path=str(nquads_file), format=pyoxigraph.RdfFormat.N_QUADS)
     store.flush()
+    counted = dataset_figures.compute(store, base)
     del store
+    return counted
+
+
+def figures_checksum(folder: Path) -> dict[str, dict]:
+    """The manifest's record of the figures file (checked by `releases.verify` and `releases.figures`)."""
+    data = (folder / releases.FIGURES).read_bytes()
+    return {releases.FIGURES: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}}
 
 
 def _write_dumps(folder: Path, nquads: bytes, prefixes: dict[str, str], base: str) -> None:

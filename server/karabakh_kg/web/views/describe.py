@@ -32,6 +32,7 @@ LINK_PROPERTIES = {
     "http://www.w3.org/2000/01/rdf-schema#seeAlso": "see also",
 }
 LONG_TEXT = 400  # literals longer than this are folded (the article's full text)
+INCOMING_SHOWN = 200  # statements pointing at a resource shown on its page (resource-incoming.rq asks for one more)
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Description:
     mentions: list[quotes.Quote]
     said: list[Said] = field(default_factory=list)
     truncated: bool = False
+    incoming_more: bool = False  # more than INCOMING_SHOWN statements point here (the page links a query)
 
 
 def graph_name(g: Term | None, base: str) -> str:
@@ -175,7 +177,7 @@ def describe(iri: str, base: str) -> Description:
     """Everything the resource page of `iri` shows."""
     types = pagedata.select("resource-types", this=iri)
     out_rows = pagedata.select("resource-outgoing", this=iri)
-    in_rows = pagedata.select("resource-incoming", this=iri)
+    in_rows, incoming_more = _first_incoming(pagedata.select("resource-incoming", this=iri))
     asserted, inferred, other = [], [], []
     for row in types:
         name = graph_name(row.get("g"), base)
@@ -213,7 +215,22 @@ def describe(iri: str, base: str) -> Description:
         links=links,
         mentions=quotes.for_resource(iri),
         said=said_about(iri),
+        incoming_more=incoming_more,
     )
+
+
+def _first_incoming(rows: list[dict[str, Term]]) -> tuple[list[dict[str, Term]], bool]:
+    """INCOMING_SHOWN of the (subject, link, property, graph) the query found (the first by property,
+    link and subject of those), and whether there were more (the query returns one more than is shown)."""
+
+    def key(row):
+        return tuple(row[n].value if n in row else "" for n in ("p", "via", "s", "g"))
+
+    keys = sorted({key(row) for row in rows})
+    if len(keys) <= INCOMING_SHOWN:
+        return rows, False
+    kept = set(keys[:INCOMING_SHOWN])
+    return [row for row in rows if key(row) in kept], True
 
 
 def said_about(iri: str) -> list[Said]:

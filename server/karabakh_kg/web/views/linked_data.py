@@ -138,11 +138,18 @@ def document(path: str):
         path_for = lambda ext: url_for("linked_data.document", path=f"{stem}.{ext}")  # noqa: E731
         alternates = twins(path_for, fmt.key)
         if fmt.key == "html":
+            d = describe.describe(iri, weblinks.base())
+            every_incoming = None
+            if d.incoming_more:  # the page shows the first ones: link a query for all of them
+                text = pagedata.query_text("resource-incoming-all", weblinks.base(), {"this": iri})
+                every_incoming = url_for("sparql.sparql", query=text)
             return htmlpage.page(
                 "resource.html",
                 alternates=alternates,
-                d=describe.describe(iri, weblinks.base()),
+                d=d,
                 rdf_links=alternates,
+                every_incoming=every_incoming,
+                incoming_shown=describe.INCOMING_SHOWN,
             )
         body, _ = pagedata.construct("resource-document", fmt.key, this=iri)
     except conneg.NotAcceptable as err:

@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from flask import Blueprint, Response, request, send_file, url_for
 
+from karabakh_kg import figures as dataset_figures
 from karabakh_kg import releases
 from karabakh_kg.web import conneg
 from karabakh_kg.web.state import state
@@ -30,7 +31,7 @@ from karabakh_kg.web.views.responses import (
 bp = Blueprint("pages", __name__)
 log = logging.getLogger("karabakh_kg.pages")
 HTML = conneg.formats(conneg.HTML)
-HOME_PER_TYPE = 100  # resources listed per class on the home page
+HOME_PER_TYPE = dataset_figures.FIRST_PER_CLASS  # resources listed per class on the home page
 
 
 def _v(term: Term | None) -> str | None:
@@ -52,14 +53,32 @@ def _resources_by_class() -> list[tuple[str, str, list[tuple[str, str]]]]:
     ]
 
 
+def _counted_by_class(counted: dict) -> list[tuple[str, str, list[tuple[str, str]], int]]:
+    """The same groups from the figures the build counted: (class label, class, first resources, how many)."""
+    groups = []
+    for entry in counted["home_classes"]:
+        label = entry["typeLabel"] or weblinks.curie(entry["type"])
+        items = [(s, name or weblinks.curie(s)) for s, name in entry["first"]]
+        groups.append((label, entry["type"], items, entry["count"]))
+    return sorted(groups, key=lambda g: g[0].lower())
+
+
 def _groups() -> list[tuple]:
     """(label, class, first resources, how many, a query for all of them when not all are listed)."""
+    counted = pagedata.release_figures()
+    if counted is not None:
+        listed = _counted_by_class(counted)
+    else:
+        listed = [
+            (label, iri, items[:HOME_PER_TYPE], len(items))
+            for label, iri, items in pagedata.memo("resources-by-class", _resources_by_class)
+        ]
     groups = []
-    for label, iri, items in pagedata.memo("resources-by-class", _resources_by_class):
+    for label, iri, items, count in listed:
         more = None
-        if len(items) > HOME_PER_TYPE:  # a big dataset: list some, link a query for all of them
+        if count > HOME_PER_TYPE:  # a big dataset: list some, link a query for all of them
             more = url_for("sparql.sparql", query=pagedata.query_text("instances", weblinks.base(), {"class": iri}))
-        groups.append((label, iri, items[:HOME_PER_TYPE], len(items), more))
+        groups.append((label, iri, items[:HOME_PER_TYPE], count, more))
     return groups
 
 
@@ -87,7 +106,7 @@ def home():
         figs = pagedata.memo("void-figures", void.figures)
         groups = _groups()
         articles = pagedata.select("articles")
-        events = pagedata.memo("event-count", lambda: len({r["event"].value for r in pagedata.select("timeline")}))
+        events = int(pagedata.select("event-count")[0]["events"].value)
     except PageQueryFailed as err:
         return failed(err)
     from karabakh_kg.web.views.queries import catalogue  # queries -> sparql -> pages: a real cycle
@@ -172,12 +191,29 @@ def timeline_events() -> list[timeline_svg.Event]:
 
 @bp.route("/timeline")
 def timeline():
-    """Every event in date order, its precision drawn to scale in SVG (server-side, no script)."""
+    """Every event in date order, its precision drawn to scale in SVG (server-side, no script);
+    a large dataset's a page of `timeline_svg.PAGE` events at a time (`?page=2`, ...)."""
     try:
-        layout = timeline_svg.layout(timeline_events())
+        ordered = pagedata.memo("timeline-events", lambda: timeline_svg.in_order(timeline_events()))
     except PageQueryFailed as err:
         return failed(err)
-    return htmlpage.page("timeline.html", t=layout, vary_accept=False)
+    size = timeline_svg.PAGE
+    pages = max(1, -(-len(ordered) // size))
+    number = request.args.get("page", "1")
+    if not number.isdigit() or not 1 <= int(number) <= pages:
+        return not_found(request.full_path, "timeline page")
+    number = int(number)
+    shown = ordered[(number - 1) * size : number * size]
+    pager = None
+    if pages > 1:
+        pager = {
+            "first": (number - 1) * size + 1,
+            "last": (number - 1) * size + len(shown),
+            "total": len(ordered),
+            "previous": url_for("pages.timeline", page=number - 1) if number > 1 else None,
+            "next": url_for("pages.timeline", page=number + 1) if number < pages else None,
+        }
+    return htmlpage.page("timeline.html", t=timeline_svg.layout(shown), pager=pager, vary_accept=False)
 
 
 # --- VoID and DCAT ------------------------------------------------------------------------------

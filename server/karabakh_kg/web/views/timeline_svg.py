@@ -178,12 +178,22 @@ def _rows(events: list[Event], top: float) -> tuple[list[Row], float]:
     return rows, y
 
 
-def layout(events: list[Event]) -> Layout:
-    """Place each dated event on its row, in date order; undated ones below, without a mark."""
+PAGE = 250  # events per page of the timeline: a large dataset's is drawn a page at a time
+
+
+def in_order(events: list[Event]) -> list[Event]:
+    """The timeline's order: dated events by date (then label), undated ones after them by label."""
     dated = sorted(
         (e for e in events if e.earliest), key=lambda e: (e.earliest, e.latest or dt.date.max, e.label.lower(), e.iri)
     )
-    undated = sorted((e for e in events if not e.earliest), key=lambda e: e.label.lower())
+    return dated + sorted((e for e in events if not e.earliest), key=lambda e: e.label.lower())
+
+
+def layout(events: list[Event]) -> Layout:
+    """Place each dated event on its row, in date order; undated ones below, without a mark."""
+    ordered = in_order(events)
+    dated = [e for e in ordered if e.earliest]
+    undated = [e for e in ordered if not e.earliest]
     rows, bottom = _rows(dated, TOP)
     parts, breaks = _parts(dated) if dated else ([], [])
     for row in rows:
