@@ -153,7 +153,7 @@ class Generator:
     def mention(self, node: str, quote: str, article: str) -> None:
         """A name mention of `node` in `article` (the build's `<node>/mention/n`)."""
         self.mentions += 1
-        m = self.annotation(f"{node[1:-1]}/mention/{self.mentions}", node, "Mention", "identifying", quote, article)
+        m = self.annotation(f"{node[1:-1]}/mention/{self.mentions}", node, "NameMention", "identifying", quote, article)
         self.t(node, self.kgo("denotedBy"), m)
         self.mentioned[node] = (m, article)
 
@@ -302,7 +302,8 @@ class Generator:
             self.fact(ev, self.kgo("transferredRegion"), region)
             cp = self.node("control", i)
             self.mention(cp, f"control of region {i}", article)
-            self.typed(cp, "ControlPeriod", f"{b[1:-1].rsplit('/', 1)[1]} controls region {i}")
+            kind_of_control = "MilitaryControl" if kind == "Occupation" else "Holding"
+            self.typed(cp, kind_of_control, f"{b[1:-1].rsplit('/', 1)[1]} controls region {i}")
             self.fact(cp, self.kgo("controller"), b)
             self.fact(cp, self.kgo("controlledRegion"), region)
             self.fact(cp, self.kgo("startedBy"), ev)

@@ -59,7 +59,7 @@ def test_output_is_valid_ntriples_in_the_ontology_vocabulary(gen, ontology, tmp_
         "Resignation",
         "Ceasefire",
         "Obligation",
-        "Mention",
+        "NameMention",
         "partOf",
         "transferredRegion",
         "deadline",
@@ -72,7 +72,8 @@ def test_output_is_valid_ntriples_in_the_ontology_vocabulary(gen, ontology, tmp_
         "evidence",
         "expressedIn",
         "occurrence",
-        "ControlPeriod",
+        "MilitaryControl",
+        "Holding",
     } <= kinds
 
 
