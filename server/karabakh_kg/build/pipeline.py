@@ -5,9 +5,12 @@ A failed build never touches the current release.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from rdflib import OWL, Dataset, Graph
+import pyoxigraph
+from rdflib import OWL, Graph, URIRef
 
 from karabakh_kg import __version__, query_files, rdf_bridge, releases
 from karabakh_kg import prefixes as prefix_table
@@ -55,25 +58,40 @@ def build(
                 return current, False
         except releases.ReleaseError:
             pass
-    dataset, extra = assemble(src, IRIs(base), reasoner, article_text)
-    try:
-        files = {"diagram.svg": diagram.svg(dataset.graph(IRIs(base).graph("ontology")))} if diagram.available() else {}
-        release = release_writer.write(
-            dataset, build_dir, version=version, base=base, extra=extra, prefixes=extra["prefixes"], files=files
-        )
-    except OSError as err:
-        raise OutputError(f"cannot write the build to {build_dir}: {err.strerror or err}") from None
+    with ThreadPoolExecutor(max_workers=1) as drawing:  # `dot` draws the diagram while the build goes on
+        drawn: list[Future] = []
+
+        def draw(ontology: Graph) -> None:
+            if diagram.available():
+                drawn.append(drawing.submit(diagram.render, diagram.dot_source(ontology)))
+
+        graphs, extra = assemble(src, IRIs(base), reasoner, article_text, on_ontology=draw)
+        try:
+            files = {"diagram.svg": drawn[0].result()} if drawn else {}
+            release = release_writer.write(
+                graphs, build_dir, version=version, base=base, extra=extra, prefixes=extra["prefixes"], files=files
+            )
+        except OSError as err:
+            raise OutputError(f"cannot write the build to {build_dir}: {err.strerror or err}") from None
     return release, True
 
 
 def assemble(
-    src: sources.Sources, iris: IRIs, reasoner: str = "owlrl", article_text: bool = True
-) -> tuple[Dataset, dict]:
-    """Every step short of writing: the dataset's four named graphs and the manifest's extras."""
+    src: sources.Sources,
+    iris: IRIs,
+    reasoner: str = "owlrl",
+    article_text: bool = True,
+    on_ontology: Callable[[Graph], None] | None = None,
+) -> tuple[dict[URIRef, Graph], dict]:
+    """Every step short of writing: the dataset's four named graphs (IRI -> graph, in the order
+    ontology, asserted, links, inferred) and the manifest's extras. `on_ontology` is called with
+    the ontology as soon as it is read and checked."""
     ontology = sources.parse_all(src.ontology)
     shapes = sources.parse_all(src.shapes)
     facts = sources.parse_all(src.facts)
     _check_version(ontology, iris, src.ontology[0])
+    if on_ontology is not None:
+        on_ontology(ontology)
     if len(src.articles) != 1:
         raise InputError(f"expected exactly one article in data/articles/, found {len(src.articles)}")
     article = grounding.load_article(src.articles[0], iris)
@@ -81,15 +99,28 @@ def assemble(
     mentions = grounding.ground(asserted, article, iris, src.facts)
     asserted += mentions
     asserted += statements.statements(facts, mentions, article, iris, src.facts, labels=ontology)
-    store = rdf_bridge.to_store(asserted)  # one Oxigraph copy for the derivations and the checks
+    # Oxigraph copies, each term converted once: `store` for the derivations and the checks (the
+    # asserted facts, the ontology, the day bounds), `shacl_store` for the shapes' SPARQL
+    # constraints (the asserted facts and the ontology, the data pySHACL validates).
+    convert = rdf_bridge.Converter()
+    asserted_quads, ontology_quads = (
+        rdf_bridge.quads(asserted, convert=convert),
+        rdf_bridge.quads(ontology, convert=convert),
+    )
+    store = pyoxigraph.Store()
+    store.extend(asserted_quads)
     bounds = derive(store, "time-bounds-instants")
     rdf_bridge.to_store(bounds, store)
     intervals = derive(store, "time-bounds-intervals")
-    rdf_bridge.to_store(intervals + ontology, store)
+    rdf_bridge.to_store(intervals, store)
+    store.extend(ontology_quads)
     bounds += intervals
+    shacl_store = pyoxigraph.Store()
+    shacl_store.extend(asserted_quads)
+    shacl_store.extend(ontology_quads)
 
-    with reasoning.Background(ontology, asserted + bounds, REASONERS[reasoner]) as background:
-        validation.validate(_with_prefixes(asserted, facts), store, shapes, ontology, src.facts)
+    with reasoning.Background(ontology, (asserted, bounds), REASONERS[reasoner]) as background:
+        validation.validate(_with_prefixes(asserted, facts), store, shapes, ontology, src.facts, shacl_store)
         external = Graph()
         if src.links and src.ids:
             external = links.build_links(src.links[0], src.ids[0], iris, set(facts.subjects()))
@@ -101,14 +132,11 @@ def assemble(
                 [hints.explain_clash(p, ontology, asserted, files, iris.base) for p in err.problems]
             ) from None
     inferred += bounds
-    for triple in asserted:
+    for triple in [t for t in inferred if t in asserted]:  # what is asserted is not inferred
         inferred.remove(triple)
     prefixes = prefix_table.table(iris.base)
-    dataset = Dataset()
-    for name, graph in (("ontology", ontology), ("asserted", asserted), ("links", external), ("inferred", inferred)):
-        target = dataset.graph(iris.graph(name))
-        for triple in graph:
-            target.add(triple)
+    graphs = {iris.graph("ontology"): ontology, iris.graph("asserted"): asserted}
+    graphs.update({iris.graph("links"): external, iris.graph("inferred"): inferred})
     extra = {
         "package_version": __version__,
         "article": {
@@ -122,7 +150,7 @@ def assemble(
         "reasoner": reasoner,
         "prefixes": prefixes,
     }
-    return dataset, extra
+    return graphs, extra
 
 
 def derive(store, rule: str) -> Graph:

@@ -125,14 +125,21 @@ _FORKED_INPUT: tuple | None = None
 
 def _closure_in_child() -> tuple[bytes, Counter]:
     ontology, asserted, reasoner = _FORKED_INPUT
+    if not isinstance(asserted, Graph):  # several graphs: their union, made here in parallel
+        union = Graph()
+        for graph in asserted:
+            union += graph
+        asserted = union
     inferred, dropped = reasoner(ontology, asserted)
     return inferred.serialize(format="nt", encoding="utf-8"), dropped
 
 
 class Background:
-    """The closure in a forked process, so the build validates while it reasons (2 cores)."""
+    """The closure in a forked process, so the build validates while it reasons (2 cores).
 
-    def __init__(self, ontology: Graph, asserted: Graph, reasoner=closure):
+    `asserted` is a graph, or a tuple of graphs whose union the child makes."""
+
+    def __init__(self, ontology: Graph, asserted: Graph | tuple[Graph, ...], reasoner=closure):
         global _FORKED_INPUT
         _FORKED_INPUT = (ontology, asserted, reasoner)  # inherited by the forked child, never pickled
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))

@@ -35,7 +35,7 @@ OWL_DUMP = "owl"  # RDF/XML: ontology + asserted + links, for OWL 2 DL tools (bu
 
 
 def write(
-    dataset: Dataset,
+    dataset: Dataset | dict[URIRef, Graph],
     build_dir: Path | str,
     *,
     version: str,
@@ -46,23 +46,31 @@ def write(
 ) -> releases.Release:
     """Write `dataset` (named graphs only) as release `version` and make it current.
 
+    `dataset` is an rdflib Dataset, or (what the build passes, and faster: no copy into a Dataset)
+    a dict of graph IRI -> Graph, the same bytes for the same graphs.
     `files` are extra artefacts (name -> bytes) written beside the dataset, e.g. the diagram.
     """
     staged = releases.staging_dir(build_dir)
     try:
         prefixes = prefixes or prefix_table.table(base)
-        dataset = _with_stable_bnodes(dataset, prefixes)
-        nquads = _sorted_nquads(dataset)
+        if isinstance(dataset, Dataset):
+            dataset = _with_stable_bnodes(dataset, prefixes)
+            nquads = _sorted_nquads(dataset)
+            counts = {g.identifier: len(g) for g in dataset.graphs() if isinstance(g.identifier, URIRef)}
+        else:
+            quads, counts = _stable_quads(dataset)
+            nquads = _sorted_lines(quads)
         (staged / releases.DATASET).write_bytes(nquads)
         _write_store(staged / releases.STORE, staged / releases.DATASET)
         _write_dumps(staged / releases.DUMPS, nquads, prefixes, base)
         for name, content in (files or {}).items():
             (staged / name).write_bytes(content)
+        graphs = _named_graphs(counts, base)
         manifest = {
             "version": version,
             "base": base,
-            "graphs": {name: {"iri": str(g.identifier), "triples": len(g)} for name, g in _named_graphs(dataset, base)},
-            "triples": sum(len(g) for _, g in _named_graphs(dataset, base)),
+            "graphs": {name: {"iri": str(iri), "triples": n} for name, iri, n in graphs},
+            "triples": sum(n for _, _, n in graphs),
             "dataset_sha256": hashlib.sha256(nquads).hexdigest(),
             "dataset_bytes": len(nquads),
             # checked by `releases.verify` before a server accepts the release
@@ -79,19 +87,55 @@ def write(
     return releases.Release(path, manifest)
 
 
-def _named_graphs(dataset: Dataset, base: str):
-    """The named graphs in a fixed order: the project's own first, then any others by IRI."""
-    graphs = [g for g in dataset.graphs() if isinstance(g.identifier, URIRef) and len(g)]
+def _named_graphs(counts: dict[URIRef, int], base: str) -> list[tuple[str, URIRef, int]]:
+    """(name, IRI, triples) of the non-empty named graphs in a fixed order: the project's own
+    first, then any others by IRI."""
     own = [f"{base}graph/{n}" for n in ("ontology", "asserted", "links", "inferred")]
-    graphs.sort(key=lambda g: (own.index(str(g.identifier)) if str(g.identifier) in own else 99, str(g.identifier)))
-    for g in graphs:
-        name = str(g.identifier).removeprefix(f"{base}graph/")
-        yield name, g
+    graphs = sorted(
+        (iri for iri, n in counts.items() if n),
+        key=lambda iri: (own.index(str(iri)) if str(iri) in own else 99, str(iri)),
+    )
+    return [(str(iri).removeprefix(f"{base}graph/"), iri, counts[iri]) for iri in graphs]
+
+
+def _stable_quads(graphs: dict[URIRef, Graph]) -> tuple[list[pyoxigraph.Quad], dict[URIRef, int]]:
+    """The graphs' triples as Oxigraph quads, blank nodes labelled as `_with_stable_bnodes` labels
+    them, and each graph's triple count after labelling; no rdflib copy is made."""
+    with_blanks = [
+        (s, p, o, g) for g, graph in graphs.items() for s, p, o in graph if isinstance(s, BNode) or isinstance(o, BNode)
+    ]
+    final = _stable_labels(with_blanks)
+    convert = rdf_bridge.Converter()
+    for node, label in final.items():
+        convert.cache[node] = pyoxigraph.BlankNode(str(label))
+    quads, counts = [], {}
+    for g, graph in graphs.items():
+        name = convert(g)
+        triples = {(convert(s), convert(p), convert(o)) for s, p, o in graph}
+        counts[g] = len(triples)
+        quads.extend(pyoxigraph.Quad(s, p, o, name) for s, p, o in triples)
+    return quads, counts
 
 
 def _with_stable_bnodes(dataset: Dataset, prefixes: dict[str, str]) -> Dataset:
     """Copy `dataset`, relabelling each blank node by a hash of the triples it heads."""
     quads = list(dataset.quads((None, None, None, None)))
+    final = _stable_labels(quads)
+
+    def fix(term):
+        return final[term] if isinstance(term, BNode) else term
+
+    copy = Dataset()
+    for prefix, ns in prefixes.items():
+        copy.bind(prefix, ns, override=True, replace=True)
+    for s, p, o, g in quads:
+        copy.graph(g.identifier if isinstance(g, Graph) else g).add((fix(s), p, fix(o)))
+    return copy
+
+
+def _stable_labels(quads: list) -> dict[BNode, BNode]:
+    """Each blank node of `quads` (every quad that has one) -> its label: a hash of the triples it
+    heads, or, for one that heads none, of the triples that point at it."""
     outgoing: dict[BNode, list] = {}
     for s, p, o, _ in quads:
         if isinstance(s, BNode):
@@ -127,22 +171,19 @@ def _with_stable_bnodes(dataset: Dataset, prefixes: dict[str, str]) -> Dataset:
             incoming.setdefault(o, []).append(f"{head.n3()} {p.n3()}")
     for node, refs in sorted(incoming.items(), key=lambda item: sorted(item[1])):
         final[node] = BNode("l" + hashlib.sha256("\n".join(sorted(refs)).encode("utf-8")).hexdigest()[:16])
-
-    def fix(term):
-        return final[term] if isinstance(term, BNode) else term
-
-    copy = Dataset()
-    for prefix, ns in prefixes.items():
-        copy.bind(prefix, ns, override=True, replace=True)
-    for s, p, o, g in quads:
-        copy.graph(g.identifier if isinstance(g, Graph) else g).add((fix(s), p, fix(o)))
-    return copy
+    return final
 
 
 def _sorted_nquads(dataset: Dataset) -> bytes:
     return rdf_bridge.nquads(
         (s, p, o, g.identifier) for g in dataset.graphs() if isinstance(g.identifier, URIRef) for s, p, o in g
     )
+
+
+def _sorted_lines(quads: list[pyoxigraph.Quad]) -> bytes:
+    """N-Quads, one sorted line per quad, duplicates removed (as `rdf_bridge.nquads` writes them)."""
+    data = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    return b"\n".join(sorted({line for line in data.splitlines() if line.strip()})) + b"\n"
 
 
 def _write_store(path: Path, nquads_file: Path) -> None:
