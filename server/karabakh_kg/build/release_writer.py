@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph
@@ -61,8 +62,10 @@ def write(
             quads, counts = _stable_quads(dataset)
             nquads = _sorted_lines(quads)
         (staged / releases.DATASET).write_bytes(nquads)
-        _write_store(staged / releases.STORE, staged / releases.DATASET)
-        _write_dumps(staged / releases.DUMPS, nquads, prefixes, base)
+        with ThreadPoolExecutor(max_workers=1) as loading:  # Oxigraph loads without the GIL: meanwhile, the dumps
+            stored = loading.submit(_write_store, staged / releases.STORE, staged / releases.DATASET)
+            _write_dumps(staged / releases.DUMPS, nquads, prefixes, base)
+            stored.result()
         for name, content in (files or {}).items():
             (staged / name).write_bytes(content)
         graphs = _named_graphs(counts, base)
@@ -194,7 +197,9 @@ def _write_store(path: Path, nquads_file: Path) -> None:
 
 
 def _write_dumps(folder: Path, nquads: bytes, prefixes: dict[str, str], base: str) -> None:
-    """Every serialisation of the dataset, gzipped, from the sorted N-Quads; and the OWL tools' copy."""
+    """Every serialisation of the dataset, gzipped, from the sorted N-Quads; and the OWL tools' copy.
+
+    Each document is compressed in a thread while the next is written (zlib releases the GIL)."""
     folder.mkdir()
     quads = list(pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS))
     triples, seen = [], set()
@@ -202,12 +207,18 @@ def _write_dumps(folder: Path, nquads: bytes, prefixes: dict[str, str], base: st
         if quad.triple not in seen:
             seen.add(quad.triple)
             triples.append(quad.triple)
-    for suffix, fmt in QUAD_DUMPS.items():
-        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", rdf_writer.serialize(quads, fmt, prefixes))
-    for suffix, fmt in TRIPLE_DUMPS.items():
-        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", rdf_writer.serialize(triples, fmt, prefixes))
-    owl = owl_export.triples(quads, base)
-    _gzip(folder / f"{DUMP_NAME}.{OWL_DUMP}.gz", rdf_writer.serialize(owl, pyoxigraph.RdfFormat.RDF_XML, prefixes))
+    with ThreadPoolExecutor(max_workers=2) as gzipping:
+        done = []
+        for suffix, fmt in QUAD_DUMPS.items():
+            data = rdf_writer.serialize(quads, fmt, prefixes)
+            done.append(gzipping.submit(_gzip, folder / f"{DUMP_NAME}.{suffix}.gz", data))
+        for suffix, fmt in TRIPLE_DUMPS.items():
+            data = rdf_writer.serialize(triples, fmt, prefixes)
+            done.append(gzipping.submit(_gzip, folder / f"{DUMP_NAME}.{suffix}.gz", data))
+        owl = rdf_writer.serialize(owl_export.triples(quads, base), pyoxigraph.RdfFormat.RDF_XML, prefixes)
+        done.append(gzipping.submit(_gzip, folder / f"{DUMP_NAME}.{OWL_DUMP}.gz", owl))
+        for future in done:
+            future.result()  # an OSError surfaces here
 
 
 def _gzip(path: Path, data: bytes) -> None:
