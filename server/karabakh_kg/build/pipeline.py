@@ -85,13 +85,11 @@ def assemble(
 ) -> tuple[dict[URIRef, Graph], dict]:
     """Every step short of writing: the dataset's four named graphs (IRI -> graph, in the order
     ontology, asserted, links, inferred) and the manifest's extras. `on_ontology` is called with
-    the ontology as soon as it is read and checked."""
+    the ontology (read and checked) while the reasoner runs."""
     ontology = sources.parse_all(src.ontology)
     shapes = sources.parse_all(src.shapes)
     facts = sources.parse_all(src.facts)
     _check_version(ontology, iris, src.ontology[0])
-    if on_ontology is not None:
-        on_ontology(ontology)
     if len(src.articles) != 1:
         raise InputError(f"expected exactly one article in data/articles/, found {len(src.articles)}")
     article = grounding.load_article(src.articles[0], iris)
@@ -120,6 +118,8 @@ def assemble(
     shacl_store.extend(ontology_quads)
 
     with reasoning.Background(ontology, (asserted, bounds), REASONERS[reasoner]) as background:
+        if on_ontology is not None:  # after the fork: the child inherits no thread the callback starts
+            on_ontology(ontology)
         validation.validate(_with_prefixes(asserted, facts), store, shapes, ontology, src.facts, shacl_store)
         external = Graph()
         if src.links and src.ids:
