@@ -96,8 +96,9 @@ def without_noise(triples) -> tuple[Graph, Counter]:
     return kept, dropped
 
 
-def reasoner_input(ontology: Graph, asserted: Graph) -> Graph:
-    """Ontology + asserted, less what has no OWL 2 RL semantics or must not be reasoned over.
+def reasoner_input(ontology: Graph, asserted: Graph | tuple[Graph, ...]) -> Graph:
+    """Ontology + asserted (a graph, or a tuple of graphs: their union), less what has no OWL 2 RL
+    semantics or must not be reasoned over.
 
     Annotation properties (labels, definitions, quotes as annotations) and the Web Annotation
     selector nodes of mentions and evidence spans cannot take part in any OWL 2 RL rule but triple
@@ -110,7 +111,7 @@ def reasoner_input(ontology: Graph, asserted: Graph) -> Graph:
     annotations |= STATEMENT_CONTENT
     # No named graphs here: rdflib's context-free store, which owlrl's many lookups run 1.5x faster on.
     work = Graph(store="SimpleMemory")
-    for source in (ontology, asserted):
+    for source in (ontology, *(asserted if isinstance(asserted, tuple) else (asserted,))):
         for s, p, o in source:
             if p in annotations or (
                 isinstance(s, URIRef)
@@ -161,12 +162,7 @@ _FORKED_INPUT: tuple | None = None
 
 
 def _closure_in_child() -> tuple[bytes, Counter]:
-    ontology, asserted, reasoner = _FORKED_INPUT
-    if not isinstance(asserted, Graph):  # several graphs: their union, made here in parallel
-        union = Graph()
-        for graph in asserted:
-            union += graph
-        asserted = union
+    ontology, asserted, reasoner = _FORKED_INPUT  # `asserted` may be a tuple of graphs: `reasoner_input` reads each
     inferred, dropped = reasoner(ontology, asserted)
     return inferred.serialize(format="nt", encoding="utf-8"), dropped
 
@@ -183,7 +179,7 @@ def _child(sender) -> None:
 class Background:
     """The closure in a forked process, so the build validates while it reasons (2 cores).
 
-    `asserted` is a graph, or a tuple of graphs whose union the child makes. One process and one
+    `asserted` is a graph, or a tuple of graphs (their union is reasoned over). One process and one
     pipe, nothing else: a process pool's result thread waited for ever (and so did the build, at
     exit) when a failed validation killed its worker in the middle of sending its answer; here the
     killed child's end of the pipe closes, so nothing can wait on a half-sent answer.

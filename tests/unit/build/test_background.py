@@ -18,7 +18,7 @@ def _many(ontology, asserted):
     inferred = Graph()
     for i in range(20_000):  # a few MB of N-Triples: more than a pipe holds, so the child blocks sending
         inferred.add((URIRef(f"{EX}s{i}"), URIRef(f"{EX}p"), URIRef(f"{EX}o{i}")))
-    return inferred, Counter({"kind": len(asserted)})
+    return inferred, Counter({"kind": len(reasoning.reasoner_input(ontology, asserted))})
 
 
 def test_the_childs_answer_and_counts_come_back():
@@ -28,7 +28,7 @@ def test_the_childs_answer_and_counts_come_back():
     extra.add((URIRef(f"{EX}c"), URIRef(f"{EX}p"), URIRef(f"{EX}d")))
     with reasoning.Background(Graph(), (asserted, extra), _many) as background:
         inferred, dropped = background.result()
-    assert len(inferred) == 20_000 and dropped == Counter({"kind": 2})  # the child made the union of both graphs
+    assert len(inferred) == 20_000 and dropped == Counter({"kind": 2})  # the child reasoned over both graphs
 
 
 def _clash(ontology, asserted):
