@@ -13,9 +13,33 @@ from rdflib import BNode, Graph, Literal, URIRef
 def to_store(graph: Graph, store: pyoxigraph.Store | None = None) -> pyoxigraph.Store:
     """An in-memory Oxigraph store (a new one, or `store`) with `graph` added to its default graph."""
     store = pyoxigraph.Store() if store is None else store
-    default = pyoxigraph.DefaultGraph()
-    store.extend(pyoxigraph.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), default) for s, p, o in graph)
+    store.extend(quads(graph))
     return store
+
+
+def quads(graph: Graph, graph_name=None, convert: Converter | None = None) -> list[pyoxigraph.Quad]:
+    """`graph`'s triples as Oxigraph quads in `graph_name` (default: the default graph)."""
+    convert = convert or Converter()
+    name = pyoxigraph.DefaultGraph() if graph_name is None else graph_name
+    return [pyoxigraph.Quad(convert(s), convert(p), convert(o), name) for s, p, o in graph]
+
+
+class Converter:
+    """`to_oxigraph` with a memory for IRIs and blank nodes (a graph repeats them; each is converted
+    once). Literals are converted every time: rdflib calls `"1"^^xsd:integer` and `"01"^^xsd:integer`
+    equal, so they cannot be keys."""
+
+    def __init__(self):
+        self.cache: dict = {}
+
+    def __call__(self, term):
+        if isinstance(term, Literal):
+            return to_oxigraph(term)
+        try:
+            return self.cache[term]
+        except KeyError:
+            value = self.cache[term] = to_oxigraph(term)
+            return value
 
 
 def construct(store: pyoxigraph.Store, query: str) -> Graph:

@@ -119,3 +119,45 @@ def test_blank_node_labels_do_not_depend_on_random_ids(tmp_path):
         release = release_writer.write(dataset, tmp_path / str(run), version="v", base=DEFAULT.base)
         written.append(release.dataset.read_bytes())
     assert written[0] == written[1]
+
+
+def test_the_build_writes_graphs_without_a_dataset_copy_to_the_same_bytes(tmp_path):
+    """The build hands the writer its graphs as they are (no rdflib Dataset copy): same files, same manifest."""
+    from rdflib import BNode, Dataset, Graph, Literal, URIRef
+    from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+    from karabakh_kg.build import release_writer
+
+    ex = "http://example.org/"
+    restriction, head, rest, pointed = BNode(), BNode(), BNode(), BNode()
+    ontology = Graph()
+    ontology.add((URIRef(ex + "C"), RDFS.subClassOf, restriction))
+    ontology.add((restriction, RDF.type, OWL.Restriction))
+    ontology.add((restriction, OWL.onProperty, URIRef(ex + "p")))
+    ontology.add((URIRef(ex + "D"), OWL.unionOf, head))
+    ontology.add((head, RDF.first, URIRef(ex + "C")))
+    ontology.add((head, RDF.rest, rest))
+    ontology.add((rest, RDF.first, URIRef(ex + "E")))
+    ontology.add((rest, RDF.rest, RDF.nil))
+    asserted = Graph()
+    asserted.add((URIRef(ex + "a"), URIRef(ex + "p"), pointed))  # a blank node that heads nothing
+    asserted.add((URIRef(ex + "a"), RDFS.label, Literal("ä “quoted”\n", lang="en")))
+    asserted.add((URIRef(ex + "a"), URIRef(ex + "n"), Literal("01", datatype=XSD.integer)))
+    inferred = Graph()
+    inferred.add((URIRef(ex + "a"), RDF.type, URIRef(ex + "C")))
+    graphs = {DEFAULT.graph("ontology"): ontology, DEFAULT.graph("asserted"): asserted}
+    graphs.update({DEFAULT.graph("links"): Graph(), DEFAULT.graph("inferred"): inferred})
+    dataset = Dataset()
+    for iri, graph in graphs.items():
+        target = dataset.graph(iri)
+        for triple in graph:
+            target.add(triple)
+    fast = release_writer.write(graphs, tmp_path / "fast", version="v", base=DEFAULT.base)
+    slow = release_writer.write(dataset, tmp_path / "slow", version="v", base=DEFAULT.base)
+    assert fast.dataset.read_bytes() == slow.dataset.read_bytes()
+    for dump in sorted(slow.dumps.iterdir()):
+        assert (fast.dumps / dump.name).read_bytes() == dump.read_bytes(), dump.name
+    assert fast.manifest["graphs"] == slow.manifest["graphs"] and "links" not in fast.manifest["graphs"]
+    assert {k: v for k, v in fast.manifest.items() if k != "store_files"} == {
+        k: v for k, v in slow.manifest.items() if k != "store_files"
+    }

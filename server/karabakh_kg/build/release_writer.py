@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph
@@ -36,7 +37,7 @@ OWL_DUMP = "owl"  # RDF/XML: ontology + asserted + links, for OWL 2 DL tools (bu
 
 
 def write(
-    dataset: Dataset,
+    dataset: Dataset | dict[URIRef, Graph],
     build_dir: Path | str,
     *,
     version: str,
@@ -47,24 +48,34 @@ def write(
 ) -> releases.Release:
     """Write `dataset` (named graphs only) as release `version` and make it current.
 
+    `dataset` is an rdflib Dataset, or (what the build passes, and faster: no copy into a Dataset)
+    a dict of graph IRI -> Graph, the same bytes for the same graphs.
     `files` are extra artefacts (name -> bytes) written beside the dataset, e.g. the diagram.
     """
     staged = releases.staging_dir(build_dir)
     try:
         prefixes = prefixes or prefix_table.table(base)
-        dataset = _with_stable_bnodes(dataset, prefixes)
-        nquads = _sorted_nquads(dataset)
+        if isinstance(dataset, Dataset):
+            dataset = _with_stable_bnodes(dataset, prefixes)
+            nquads = _sorted_nquads(dataset)
+            counts = {g.identifier: len(g) for g in dataset.graphs() if isinstance(g.identifier, URIRef)}
+        else:
+            quads, counts = _stable_quads(dataset)
+            nquads = _sorted_lines(quads)
         (staged / releases.DATASET).write_bytes(nquads)
-        figures = _write_store(staged / releases.STORE, staged / releases.DATASET, base)
+        with ThreadPoolExecutor(max_workers=1) as loading:  # Oxigraph loads without the GIL: meanwhile, the dumps
+            stored = loading.submit(_write_store, staged / releases.STORE, staged / releases.DATASET, base)
+            _write_dumps(staged / releases.DUMPS, nquads, prefixes, base)
+            figures = stored.result()
         (staged / releases.FIGURES).write_bytes(dataset_figures.dumps(figures))
-        _write_dumps(staged / releases.DUMPS, nquads, prefixes, base)
         for name, content in (files or {}).items():
             (staged / name).write_bytes(content)
+        graphs = _named_graphs(counts, base)
         manifest = {
             "version": version,
             "base": base,
-            "graphs": {name: {"iri": str(g.identifier), "triples": len(g)} for name, g in _named_graphs(dataset, base)},
-            "triples": sum(len(g) for _, g in _named_graphs(dataset, base)),
+            "graphs": {name: {"iri": str(iri), "triples": n} for name, iri, n in graphs},
+            "triples": sum(n for _, _, n in graphs),
             "dataset_sha256": hashlib.sha256(nquads).hexdigest(),
             "dataset_bytes": len(nquads),
             # checked by `releases.verify` before a server accepts the release
@@ -82,19 +93,55 @@ def write(
     return releases.Release(path, manifest)
 
 
-def _named_graphs(dataset: Dataset, base: str):
-    """The named graphs in a fixed order: the project's own first, then any others by IRI."""
-    graphs = [g for g in dataset.graphs() if isinstance(g.identifier, URIRef) and len(g)]
+def _named_graphs(counts: dict[URIRef, int], base: str) -> list[tuple[str, URIRef, int]]:
+    """(name, IRI, triples) of the non-empty named graphs in a fixed order: the project's own
+    first, then any others by IRI."""
     own = [f"{base}graph/{n}" for n in ("ontology", "asserted", "links", "inferred")]
-    graphs.sort(key=lambda g: (own.index(str(g.identifier)) if str(g.identifier) in own else 99, str(g.identifier)))
-    for g in graphs:
-        name = str(g.identifier).removeprefix(f"{base}graph/")
-        yield name, g
+    graphs = sorted(
+        (iri for iri, n in counts.items() if n),
+        key=lambda iri: (own.index(str(iri)) if str(iri) in own else 99, str(iri)),
+    )
+    return [(str(iri).removeprefix(f"{base}graph/"), iri, counts[iri]) for iri in graphs]
+
+
+def _stable_quads(graphs: dict[URIRef, Graph]) -> tuple[list[pyoxigraph.Quad], dict[URIRef, int]]:
+    """The graphs' triples as Oxigraph quads, blank nodes labelled as `_with_stable_bnodes` labels
+    them, and each graph's triple count after labelling; no rdflib copy is made."""
+    with_blanks = [
+        (s, p, o, g) for g, graph in graphs.items() for s, p, o in graph if isinstance(s, BNode) or isinstance(o, BNode)
+    ]
+    final = _stable_labels(with_blanks)
+    convert = rdf_bridge.Converter()
+    for node, label in final.items():
+        convert.cache[node] = pyoxigraph.BlankNode(str(label))
+    quads, counts = [], {}
+    for g, graph in graphs.items():
+        name = convert(g)
+        triples = {(convert(s), convert(p), convert(o)) for s, p, o in graph}
+        counts[g] = len(triples)
+        quads.extend(pyoxigraph.Quad(s, p, o, name) for s, p, o in triples)
+    return quads, counts
 
 
 def _with_stable_bnodes(dataset: Dataset, prefixes: dict[str, str]) -> Dataset:
     """Copy `dataset`, relabelling each blank node by a hash of the triples it heads."""
     quads = list(dataset.quads((None, None, None, None)))
+    final = _stable_labels(quads)
+
+    def fix(term):
+        return final[term] if isinstance(term, BNode) else term
+
+    copy = Dataset()
+    for prefix, ns in prefixes.items():
+        copy.bind(prefix, ns, override=True, replace=True)
+    for s, p, o, g in quads:
+        copy.graph(g.identifier if isinstance(g, Graph) else g).add((fix(s), p, fix(o)))
+    return copy
+
+
+def _stable_labels(quads: list) -> dict[BNode, BNode]:
+    """Each blank node of `quads` (every quad that has one) -> its label: a hash of the triples it
+    heads, or, for one that heads none, of the triples that point at it."""
     outgoing: dict[BNode, list] = {}
     for s, p, o, _ in quads:
         if isinstance(s, BNode):
@@ -130,22 +177,19 @@ def _with_stable_bnodes(dataset: Dataset, prefixes: dict[str, str]) -> Dataset:
             incoming.setdefault(o, []).append(f"{head.n3()} {p.n3()}")
     for node, refs in sorted(incoming.items(), key=lambda item: sorted(item[1])):
         final[node] = BNode("l" + hashlib.sha256("\n".join(sorted(refs)).encode("utf-8")).hexdigest()[:16])
-
-    def fix(term):
-        return final[term] if isinstance(term, BNode) else term
-
-    copy = Dataset()
-    for prefix, ns in prefixes.items():
-        copy.bind(prefix, ns, override=True, replace=True)
-    for s, p, o, g in quads:
-        copy.graph(g.identifier if isinstance(g, Graph) else g).add((fix(s), p, fix(o)))
-    return copy
+    return final
 
 
 def _sorted_nquads(dataset: Dataset) -> bytes:
     return rdf_bridge.nquads(
         (s, p, o, g.identifier) for g in dataset.graphs() if isinstance(g.identifier, URIRef) for s, p, o in g
     )
+
+
+def _sorted_lines(quads: list[pyoxigraph.Quad]) -> bytes:
+    """N-Quads, one sorted line per quad, duplicates removed (as `rdf_bridge.nquads` writes them)."""
+    data = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    return b"\n".join(sorted({line for line in data.splitlines() if line.strip()})) + b"\n"
 
 
 def _write_store(path: Path, nquads_file: Path, base: str) -> dict:
@@ -165,7 +209,9 @@ def figures_checksum(folder: Path) -> dict[str, dict]:
 
 
 def _write_dumps(folder: Path, nquads: bytes, prefixes: dict[str, str], base: str) -> None:
-    """Every serialisation of the dataset, gzipped, from the sorted N-Quads; and the OWL tools' copy."""
+    """Every serialisation of the dataset, gzipped, from the sorted N-Quads; and the OWL tools' copy.
+
+    Each document is compressed in a thread while the next is written (zlib releases the GIL)."""
     folder.mkdir()
     quads = list(pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS))
     triples, seen = [], set()
@@ -173,12 +219,18 @@ def _write_dumps(folder: Path, nquads: bytes, prefixes: dict[str, str], base: st
         if quad.triple not in seen:
             seen.add(quad.triple)
             triples.append(quad.triple)
-    for suffix, fmt in QUAD_DUMPS.items():
-        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", rdf_writer.serialize(quads, fmt, prefixes))
-    for suffix, fmt in TRIPLE_DUMPS.items():
-        _gzip(folder / f"{DUMP_NAME}.{suffix}.gz", rdf_writer.serialize(triples, fmt, prefixes))
-    owl = owl_export.triples(quads, base)
-    _gzip(folder / f"{DUMP_NAME}.{OWL_DUMP}.gz", rdf_writer.serialize(owl, pyoxigraph.RdfFormat.RDF_XML, prefixes))
+    with ThreadPoolExecutor(max_workers=2) as gzipping:
+        done = []
+        for suffix, fmt in QUAD_DUMPS.items():
+            data = rdf_writer.serialize(quads, fmt, prefixes)
+            done.append(gzipping.submit(_gzip, folder / f"{DUMP_NAME}.{suffix}.gz", data))
+        for suffix, fmt in TRIPLE_DUMPS.items():
+            data = rdf_writer.serialize(triples, fmt, prefixes)
+            done.append(gzipping.submit(_gzip, folder / f"{DUMP_NAME}.{suffix}.gz", data))
+        owl = rdf_writer.serialize(owl_export.triples(quads, base), pyoxigraph.RdfFormat.RDF_XML, prefixes)
+        done.append(gzipping.submit(_gzip, folder / f"{DUMP_NAME}.{OWL_DUMP}.gz", owl))
+        for future in done:
+            future.result()  # an OSError surfaces here
 
 
 def _gzip(path: Path, data: bytes) -> None:

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        dataset, extra = pipeline.assemble(sources.locate(args.source), IRIs())
+        graphs, extra = pipeline.assemble(sources.locate(args.source), IRIs())
     except InputError as err:
         for problem in err.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -32,5 +32,5 @@ def run(args: argparse.Namespace) -> int:
     except Exception as err:  # noqa: BLE001 - a message, never a traceback
         print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
         return 2
-    print(f"conforms: {sum(len(g) for g in dataset.graphs())} triples, {extra['mentions']} mentions, no violations")
+    print(f"conforms: {sum(len(g) for g in graphs.values())} triples, {extra['mentions']} mentions, no violations")
     return 0
