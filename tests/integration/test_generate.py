@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from importlib import resources
 
 import pyoxigraph as ox
@@ -10,17 +9,14 @@ import pytest
 import rdflib
 
 from karabakh_kg.build import rules
-from support.paths import ROOT
+from support.paths import ROOT, bench_module
 
 KGO = "https://w3id.org/karabakh-kg/ontology#"
 
 
 @pytest.fixture(scope="module")
 def gen():
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("generate")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ the latency of every request due meanwhile only if they had to wait, and the rat
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import threading
 import time
@@ -16,15 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from support.paths import ROOT
+from support.paths import bench_module
 
 
 @pytest.fixture(scope="module")
 def openloop():
-    spec = importlib.util.spec_from_file_location("bench_openloop", ROOT / "bench" / "openloop.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("openloop")
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -46,17 +46,9 @@ def inspect(query: str, settings: dict) -> safety.QueryInfo:
     return _analyse_cached(query, *limits) if len(query) <= 8192 else safety.analyse(query, *limits)
 
 
-def run(
-    query: str,
-    form: str | None,
-    fmt: str,
-    default_graphs: tuple[str, ...] = (),
-    named_graphs: tuple[str, ...] = (),
-    has_dataset_clause: bool = False,
-    scope: str = "sparql",
-) -> cache.Entry:
-    """The answer to `query` in conneg format `fmt` (cached per dataset version and `scope`)."""
-    return evaluate(state(), record(), query, form, fmt, default_graphs, named_graphs, has_dataset_clause, scope)
+def run(*args, **kwargs) -> cache.Entry:
+    """`evaluate` for the app and the request being handled (the arguments after `rec`)."""
+    return evaluate(state(), record(), *args, **kwargs)
 
 
 def evaluate(
@@ -70,7 +62,8 @@ def evaluate(
     has_dataset_clause: bool = False,
     scope: str = "sparql",
 ) -> cache.Entry:
-    """`run` for a given app state and request record: also usable outside a Flask request (misslane.py)."""
+    """The answer to `query` in conneg format `fmt` (cached per dataset version and `scope`), for a
+    given app state and request record: also usable outside a Flask request (misslane.py)."""
     settings = st.settings
     parts = (query, fmt, tuple(default_graphs), tuple(named_graphs))
     key = (scope,) + cache.key(st.version, *parts)
