@@ -57,7 +57,9 @@ def trivial_queries() -> dict[str, str]:
 
 
 def candidates(build_dir: Path) -> list[tuple[Server, bool]]:
-    """Every front with the same app, 8 request threads in all; (server, has worker processes)."""
+    """Every front with the same app, 8 request threads in all; (server, has worker processes).
+    Last, granian with the default settings (2 x 8 threads: THREADS above QUERY_PROCESSES +
+    QUERY_QUEUE, as that setting asks), where the runaways cannot take every thread."""
     env = {"KARABAKH_KG_QUERY_TIMEOUT": QUERY_TIMEOUT, "KARABAKH_KG_CLIENT_TIMEOUT": CLIENT_TIMEOUT}
     app_env = {**env, "KARABAKH_KG_BUILD_DIR": str(build_dir)}
     out = [
@@ -74,6 +76,7 @@ def candidates(build_dir: Path) -> list[tuple[Server, bool]]:
         command += ["--app-dir", str(BENCH), "--factory", "asgi_front:app", "--log-level", "warning"]
         command += ["--timeout-keep-alive", CLIENT_TIMEOUT]
         out.append((Server("uvicorn+a2wsgi 2x4", command, "/sparql", env=app_env), True))
+    out.append((ours("granian 2x8 (defaults)", build_dir, 2, 8, {**env, "KARABAKH_KG_SERVER": "granian"}), True))
     return out
 
 
