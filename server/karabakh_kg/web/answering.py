@@ -82,16 +82,15 @@ def evaluate(
         max_rows=settings["MAX_RESULT_ROWS"],
         timeout=settings["QUERY_TIMEOUT"],
     )
-    query_hash = cache.digest(query)
     try:
         rendered = st.runner.run(job)
     except QueryError as err:
         raise AnswerError(400, str(err), "query") from None
     except QueryTimeout as err:
-        log.warning("query %s stopped: %s", query_hash, err)
+        log.warning("query %s stopped: %s", cache.digest(query), err)
         raise AnswerError(503, f"Query timed out: {err}. Simplify the query or add a LIMIT.", "timeout") from None
     except EngineError as err:
-        log.error("engine failure on query %s: %s", query_hash, err)
+        log.error("engine failure on query %s: %s", cache.digest(query), err)
         # An engine error may carry its own status (503: a query process killed from outside).
         status = getattr(err, "status", 500 if st.engine.isolated else 502)
         message = str(err) if status == 503 else f"The query engine failed: {err}"  # 503: busy, or a process lost
