@@ -26,6 +26,7 @@ import rdflib
 from SPARQLWrapper import CSV, JSON, POST, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
+from karabakh_kg.web import access_log
 from support.live import LIVE_QUERY_TIMEOUT
 from support.sec import cpu_seconds, descendants
 
@@ -49,6 +50,8 @@ def fetch(url: str, data: bytes | None = None, headers: dict | None = None, time
 
 
 def access_lines(server) -> list[dict]:
+    """The access-log lines written so far, once the server's batch of lines is surely out."""
+    time.sleep(access_log.FLUSH_SECONDS * 3)
     lines = []
     for line in server.log().splitlines():
         if "karabakh_kg.access" in line:
@@ -402,3 +405,19 @@ def test_reload_swaps_the_dataset_whole(live_server_factory, make_release, tmp_p
         time.sleep(0.05)
     assert version != old_version
     assert json.loads(fetch(server.url + query)[2])["results"]["bindings"][0]["n"]["value"] == "78"
+
+
+def test_access_lines_waiting_in_a_batch_are_written_when_the_server_stops(release_dir, tmp_path):
+    from support.live import start_live_server
+
+    server = start_live_server(release_dir, tmp_path / "serve.log", workers=1)
+    try:
+        marks = [f"stop-{i}" for i in range(5)]
+        for mark in marks:
+            query = urlencode({"query": f"ASK {{ ?s ?p ?o }} # {mark}"})
+            assert fetch(f"{server.url}/sparql?{query}")[0] == 200
+    finally:
+        server.stop()  # at once: the lines are still waiting for their batch
+    assert server.process.returncode == 0
+    hashes = [line["query_hash"] for line in access_lines(server) if line["route"] == "/sparql"]
+    assert len(hashes) >= 5 and len(set(hashes[-5:])) == 5

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import atexit
 import gzip
-import json
-import logging
 import time
 from typing import Any
 
@@ -13,7 +11,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from karabakh_kg import config, releases
-from karabakh_kg.web import engines, host_header, sandbox
+from karabakh_kg.web import access_log, engines, host_header, sandbox
 from karabakh_kg.web.cache import LRUCache
 from karabakh_kg.web.fastpath import FastPath, ReplayStore
 from karabakh_kg.web.misslane import MissLane
@@ -27,8 +25,6 @@ from karabakh_kg.web.views.responses import text_response
 BLUEPRINTS = (health.bp, sparql.bp, graph_store.bp, queries.bp, linked_data.bp, pages.bp, search.bp, reconcile.bp)
 # A plain dataset (`serve --dataset`) gets the SPARQL routes, the Graph Store read side and /health only.
 DATASET_BLUEPRINTS = BLUEPRINTS[:3]
-
-access_log = logging.getLogger("karabakh_kg.access")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -120,5 +116,5 @@ def _log(response: Response) -> dict:
         "cache": rec.cache,
         "ms": round((time.perf_counter() - rec.started) * 1000, 2) if rec.started else None,
     }
-    access_log.info(json.dumps(line, separators=(",", ":")))
+    access_log.write(line)
     return line

@@ -12,15 +12,12 @@ The remembered responses live in this module's own store (a `cache.ByteLRU` boun
 
 from __future__ import annotations
 
-import json
-import logging
 import time
 
+from karabakh_kg.web import access_log
 from karabakh_kg.web.cache import ENTRY_OVERHEAD, ByteLRU
 from karabakh_kg.web.misslane import MissLane, log_line
 from karabakh_kg.web.record import ENVIRON_KEY
-
-access_log = logging.getLogger("karabakh_kg.access")
 
 
 def _response_size(response: tuple) -> int:
@@ -69,7 +66,7 @@ class FastPath:
         start_response(status, headers)
         if self.log_enabled:
             line = {**record, "cache": "fast", "ms": round((time.perf_counter() - started) * 1000, 3)}
-            access_log.info(json.dumps(line, separators=(",", ":")))
+            access_log.write(line)
         return [body]
 
     def _through(self, key, environ, start_response):
@@ -80,7 +77,7 @@ class FastPath:
         status, headers, body, rec = answered
         line = log_line(environ, status, rec)
         if self.log_enabled:
-            access_log.info(json.dumps(line, separators=(",", ":")))
+            access_log.write(line)
         if rec.replayable:
             self.store.put(key, (status, headers, body, line))
         start_response(status, headers)

@@ -18,7 +18,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
+import socket
 import struct
 import tempfile
 import threading
@@ -32,6 +34,80 @@ from karabakh_kg.web.results import Rendered
 log = logging.getLogger("karabakh_kg.web.query_pool")
 
 _CONTEXT = multiprocessing.get_context("fork")
+
+
+# --- the socket pair between a web worker and a query process -----------------------------------
+# Frames of bytes with an 8-byte length. The web worker's wait for an answer is one blocking
+# `recv` bounded by the kernel (SO_RCVTIMEO) instead of poll + read + read: each blocking call
+# hands the GIL to another thread and back, which under load cost more than the calls themselves.
+_LENGTH = struct.Struct("!Q")
+_FIRST_READ = 1 << 16
+_TIMEVAL = struct.Struct("@ll")  # struct timeval
+
+
+class ChannelTimeout(Exception):
+    """No whole frame arrived before the deadline."""
+
+
+class Channel:
+    """One end of a query process's Unix socket pair: length-prefixed frames."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self._rest = bytearray()
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def send(self, *parts: bytes) -> None:
+        """Send the concatenation of `parts` as one frame (gathered by the kernel, not copied here)."""
+        pending = [memoryview(_LENGTH.pack(sum(len(p) for p in parts)))] + [memoryview(p) for p in parts if p]
+        while pending:
+            sent = self.sock.sendmsg(pending)
+            while sent and pending:
+                if sent >= len(pending[0]):
+                    sent -= len(pending.pop(0))
+                else:
+                    pending[0], sent = pending[0][sent:], 0
+
+    def recv(self, deadline: float | None = None) -> memoryview:
+        """The next frame (a view on a fresh buffer); ChannelTimeout when `deadline` (time.monotonic)
+        passes first, EOFError when the other end is closed (the process died)."""
+        have = len(self._rest)
+        buffer = self._rest + bytes(max(0, _FIRST_READ - have))
+        while have < _LENGTH.size:
+            have += self._read_into(memoryview(buffer)[have:], deadline)
+        total = _LENGTH.size + _LENGTH.unpack_from(buffer)[0]
+        if total > len(buffer):
+            buffer.extend(bytes(total - len(buffer)))
+        while have < total:
+            have += self._read_into(memoryview(buffer)[have:total], deadline)
+        self._rest = buffer[total:have]  # the start of the next frame, if it came in the same read
+        return memoryview(buffer)[_LENGTH.size : total]
+
+    def _read_into(self, view: memoryview, deadline: float | None) -> int:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ChannelTimeout
+            seconds, fraction = divmod(remaining, 1.0)
+            micros = max(1, int(fraction * 1_000_000))  # 0 s 0 µs would mean "wait for ever"
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _TIMEVAL.pack(int(seconds), micros))
+        try:
+            count = self.sock.recv_into(view)
+        except (BlockingIOError, TimeoutError):  # SO_RCVTIMEO passed: EAGAIN
+            raise ChannelTimeout from None
+        if count == 0:
+            raise EOFError
+        return count
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _socket_pair() -> tuple[Channel, Channel]:
+    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    return Channel(parent), Channel(child)
 
 
 def _detach(conn) -> None:
@@ -53,7 +129,7 @@ def _detach(conn) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _serve(conn, engine: Engine, limits: sandbox.Limits, stderr_fd: int) -> None:
+def _serve(conn: Channel, engine: Engine, limits: sandbox.Limits, stderr_fd: int) -> None:
     """Child process: enter the sandbox, open the engine, then answer jobs until the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -62,18 +138,18 @@ def _serve(conn, engine: Engine, limits: sandbox.Limits, stderr_fd: int) -> None
     try:
         sandbox.enter(limits)  # before the engine opens its store or starts a thread
     except (sandbox.SandboxError, OSError) as err:
-        conn.send(("engine", f"the query process sandbox cannot be set up: {err}"))
+        conn.send(*_encode_reply("engine", f"the query process sandbox cannot be set up: {err}"))
         return
     _detach(conn)
     try:
         engine.open()
     except EngineError as err:
-        conn.send(("engine", str(err)))
+        conn.send(*_encode_reply("engine", str(err)))
         return
-    conn.send(("ready", None))
+    conn.send(*_encode_reply("ready", None))
     while True:
         try:
-            job = conn.recv()
+            job = pickle.loads(conn.recv())  # from the web worker that forked this process
         except (EOFError, OSError):
             return
         try:
@@ -88,7 +164,7 @@ def _serve(conn, engine: Engine, limits: sandbox.Limits, stderr_fd: int) -> None
         except Exception as err:  # noqa: BLE001 - never let a child die silently: report and carry on
             reply = ("engine", f"{type(err).__name__}: {err}")
         try:
-            conn.send_bytes(_encode_reply(*reply))
+            conn.send(*_encode_reply(*reply))
         except (OSError, ValueError):
             return
 
@@ -132,23 +208,23 @@ def check_answer(rendered, job: Job, limits: sandbox.Limits):
     return rendered
 
 
-# --- the answer on the pipe: one frame of bytes, not a pickle ------------------------------------
+# --- the answer on the socket: one frame of bytes, not a pickle ----------------------------------
 # A small fixed header (status, rows, truncated) then the answer's bytes as the engine wrote them,
-# or an error message in UTF-8: no pickling of the answer, one copy on each side.
+# or an error message in UTF-8: no pickling of the answer, one copy on the receiving side.
 _REPLY = struct.Struct("!cQ?")
-_STATUS = {"ok": b"o", "query": b"q", "engine": b"e", "memory": b"m", "network": b"n"}
+_STATUS = {"ok": b"o", "query": b"q", "engine": b"e", "memory": b"m", "network": b"n", "ready": b"r"}
 _STATUS_NAME = {code: name for name, code in _STATUS.items()}
 
 
-def _encode_reply(status: str, payload) -> bytes:
+def _encode_reply(status: str, payload) -> tuple[bytes, bytes]:
     if status == "ok":
-        return _REPLY.pack(b"o", payload.rows, payload.truncated) + payload.body
-    return _REPLY.pack(_STATUS[status], 0, False) + (payload or "").encode("utf-8", "replace")
+        return _REPLY.pack(b"o", payload.rows, payload.truncated), payload.body
+    return _REPLY.pack(_STATUS[status], 0, False), (payload or "").encode("utf-8", "replace")
 
 
-def _decode_reply(frame: bytes) -> tuple[str, object]:
+def _decode_reply(frame) -> tuple[str, object]:
     code, rows, truncated = _REPLY.unpack_from(frame)
-    body = frame[_REPLY.size :]
+    body = bytes(frame[_REPLY.size :])
     if code == b"o":
         return "ok", Rendered(body, rows, truncated)
     return _STATUS_NAME[code], body.decode("utf-8")
@@ -206,7 +282,7 @@ def _memory_message(limits: sandbox.Limits) -> str:
 
 class _Worker:
     def __init__(self, engine: Engine, limits: sandbox.Limits):
-        parent, child = _CONTEXT.Pipe()
+        parent, child = _socket_pair()
         self.stderr = tempfile.TemporaryFile()  # the child's standard error, read if it dies
         self.process = _CONTEXT.Process(
             target=_serve, args=(child, engine, limits, self.stderr.fileno()), daemon=True, name="karabakh-kg-query"
@@ -228,9 +304,9 @@ class _Worker:
         if self.ready:
             return
         try:
-            if not self.conn.poll(timeout):
-                raise StartTimeout("a query process did not start in time")
-            status, message = self.conn.recv()
+            status, message = _decode_reply(self.conn.recv(time.monotonic() + timeout))
+        except ChannelTimeout:
+            raise StartTimeout("a query process did not start in time") from None
         except (EOFError, OSError):  # it died while starting, or the pool was closed meanwhile
             raise EngineError("a query process stopped while starting") from None
         if status != "ready":
@@ -344,13 +420,14 @@ class QueryPool:
             self._release(worker)
             raise QueryTimeout("no query process was ready before the deadline") from None
         try:
-            worker.conn.send(job)
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            worker.conn.send(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
+            try:
+                status, payload = _decode_reply(worker.conn.recv(deadline))
+            except ChannelTimeout:
                 self.killed += 1
                 self._discard(worker)
                 self._replace_soon()
-                raise QueryTimeout(f"the query ran longer than {job.timeout:g} s and was stopped")
-            status, payload = _decode_reply(worker.conn.recv_bytes())
+                raise QueryTimeout(f"the query ran longer than {job.timeout:g} s and was stopped") from None
         except (EOFError, OSError) as err:
             last_words = worker.last_words()
             self._discard(worker)  # joins the dead child, so its exit code is known
