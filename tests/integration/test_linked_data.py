@@ -498,3 +498,30 @@ def test_a_much_linked_resource_shows_the_first_incoming_and_links_all(ld_client
     store = ox.Store.read_only(str(published.release.store))
     answered = {(r["p"].value, r["s"].value) for r in store.query(query, use_default_graph_as_union=True)}
     assert answered >= set(pointing)
+
+
+def test_a_resource_much_talked_about_shows_the_first_statements_and_links_all(ld_client, published, monkeypatch):
+    """Past SAID_SHOWN statements about a resource, its page shows that many of them and links a
+    query answering every one of them (each supporting span)."""
+    limit = re.search(r"LIMIT (\d+)", query_files.load("resource-statements", "pages").text)
+    assert limit and int(limit.group(1)) == describe.SAID_SHOWN + 1  # the query knows there are more
+    iri = published.iri("aghdam")
+    text = query_files.load("resource-statements", "pages").text.replace("$this", f"<{iri}>")
+    store = ox.Store.read_only(str(published.release.store))
+    every = {(r["statement"].value, r["exact"].value) for r in store.query(text, use_default_graph_as_union=True)}
+    assert len({statement for statement, _ in every}) > 2
+    path = "/doc/aghdam"
+
+    def said(html: str) -> str:
+        return html.split('<section id="said">', 1)[1].split("</section>", 1)[0]
+
+    whole = said(ld_client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
+    assert 'class="more"' not in whole
+    monkeypatch.setattr(describe, "SAID_SHOWN", 2)
+    part = said(ld_client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
+    assert part.count('<li class="said-item') == 2
+    link = re.search(r'<p class="more">.*?<a href="([^"]+)"', part, re.S)
+    assert link
+    query = parse_qs(urlsplit(html_unescape(link.group(1))).query)["query"][0]
+    answered = {(r["statement"].value, r["exact"].value) for r in store.query(query, use_default_graph_as_union=True)}
+    assert answered == every

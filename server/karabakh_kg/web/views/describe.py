@@ -33,6 +33,7 @@ LINK_PROPERTIES = {
 }
 LONG_TEXT = 400  # literals longer than this are folded (the article's full text)
 INCOMING_SHOWN = 200  # statements pointing at a resource shown on its page (resource-incoming.rq asks for one more)
+SAID_SHOWN = 200  # statements about a resource shown on its page (resource-statements.rq asks for one more)
 
 
 @dataclass
@@ -95,6 +96,7 @@ class Description:
     said: list[Said] = field(default_factory=list)
     truncated: bool = False
     incoming_more: bool = False  # more than INCOMING_SHOWN statements point here (the page links a query)
+    said_more: bool = False  # more than SAID_SHOWN statements are about it (the page links a query)
 
 
 def graph_name(g: Term | None, base: str) -> str:
@@ -178,6 +180,7 @@ def describe(iri: str, base: str) -> Description:
     types = pagedata.select("resource-types", this=iri)
     out_rows = pagedata.select("resource-outgoing", this=iri)
     in_rows, incoming_more = _first_incoming(pagedata.select("resource-incoming", this=iri))
+    said = said_about(iri)
     asserted, inferred, other = [], [], []
     for row in types:
         name = graph_name(row.get("g"), base)
@@ -214,8 +217,9 @@ def describe(iri: str, base: str) -> Description:
         incoming=_incoming(in_rows, base),
         links=links,
         mentions=quotes.for_resource(iri),
-        said=said_about(iri),
+        said=said[:SAID_SHOWN],
         incoming_more=incoming_more,
+        said_more=len(said) > SAID_SHOWN,
     )
 
 
@@ -234,7 +238,8 @@ def _first_incoming(rows: list[dict[str, Term]]) -> tuple[list[dict[str, Term]],
 
 
 def said_about(iri: str) -> list[Said]:
-    """The statements whose subject or value is `iri`, the article's own voice first, each with its spans."""
+    """The statements whose subject or value is `iri` (the first SAID_SHOWN + 1 the engine finds), the
+    article's own voice first, each with its spans."""
     out: dict[str, Said] = {}
     for row in pagedata.select("resource-statements", this=iri):
         key = row["statement"].value

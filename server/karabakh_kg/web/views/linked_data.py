@@ -143,6 +143,10 @@ def document(path: str):
             if d.incoming_more:  # the page shows the first ones: link a query for all of them
                 text = pagedata.query_text("resource-incoming-all", weblinks.base(), {"this": iri})
                 every_incoming = url_for("sparql.sparql", query=text)
+            every_said = None
+            if d.said_more:
+                text = pagedata.query_text("resource-statements-all", weblinks.base(), {"this": iri})
+                every_said = url_for("sparql.sparql", query=text)
             return htmlpage.page(
                 "resource.html",
                 alternates=alternates,
@@ -150,6 +154,8 @@ def document(path: str):
                 rdf_links=alternates,
                 every_incoming=every_incoming,
                 incoming_shown=describe.INCOMING_SHOWN,
+                every_said=every_said,
+                said_shown=describe.SAID_SHOWN,
             )
         body, _ = pagedata.construct("resource-document", fmt.key, this=iri)
     except conneg.NotAcceptable as err:
