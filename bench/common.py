@@ -376,7 +376,8 @@ def python_load(server: Server, paths, accepts, clients: int, duration: float, u
     }
 
 
-def ours(name: str, build_dir: Path, workers: int = 2, threads: int = 4, env: dict | None = None) -> Server:
+def ours(name: str, build_dir: Path, workers: int = 2, threads: int = 8, env: dict | None = None) -> Server:
+    """`karabakh-kg serve` on a free port; by default with serve's own WORKERS (2) and THREADS (8)."""
     return Server(
         name,
         [

@@ -77,9 +77,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "QUERY_PROCESSES",
-        4,
+        2,
         int,
-        "query processes per web worker, started as needed; each holds the store open read-only and is killed and replaced on timeout",
+        "query processes per web worker, started as needed; each holds the store open read-only and is killed and replaced on timeout; WORKERS x QUERY_PROCESSES about the number of cores (more only adds switching between them: measured in docs/benchmarks.md)",
     ),
     Setting(
         "QUERY_QUEUE",

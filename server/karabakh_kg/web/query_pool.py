@@ -249,10 +249,14 @@ class ProcessLost(Unavailable):
 
 
 class Busy(Unavailable):
-    """Every query process is busy and the wait queue is full: refused at once, not queued."""
+    """Every query process stayed busy while the wait queue was full: refused after OVERFLOW_WAIT, not queued."""
 
 
 BUSY = "Every query process is busy and more queries are waiting: the server is overloaded, try again in a moment."
+# A query that finds the queue full still waits this long for a process before it is refused. A
+# burst of cheap queries (8 clients on one worker, each query a fraction of a millisecond) then
+# never sees a 503, while queries stuck behind runaways give their thread back within this time.
+OVERFLOW_WAIT = 0.05
 
 
 def _crash(code: int | None, last_words: str, limits: sandbox.Limits) -> Exception:
@@ -350,10 +354,11 @@ class QueryPool:
         return worker
 
     def _acquire(self, deadline: float) -> _Worker:
-        """An idle query process; wait for one only while fewer than `queue` requests wait already."""
+        """An idle query process. While fewer than `queue` requests wait, wait for one until the
+        deadline; past that, only OVERFLOW_WAIT, then refuse (Busy)."""
         with self._cond:
-            if not self._idle and len(self._all) >= self.size and self._waiting >= self.queue:
-                raise Busy(BUSY)
+            overflow = not self._idle and len(self._all) >= self.size and self._waiting >= self.queue
+            limit = min(deadline, time.monotonic() + OVERFLOW_WAIT) if overflow else deadline
             self._waiting += 1
             try:
                 while True:
@@ -361,8 +366,10 @@ class QueryPool:
                         return self._idle.pop()
                     if len(self._all) < self.size:
                         return self._spawn()
-                    remaining = deadline - time.monotonic()
+                    remaining = limit - time.monotonic()
                     if remaining <= 0:
+                        if overflow and limit < deadline:
+                            raise Busy(BUSY)
                         raise QueryTimeout("every query process stayed busy until the deadline")
                     self._cond.wait(remaining)
             finally:

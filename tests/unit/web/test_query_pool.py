@@ -1,6 +1,7 @@
 """Query processes: answers come back, a deadline kills the process, a crash is contained."""
 
 import os
+import threading
 import time
 
 import pytest
@@ -61,3 +62,28 @@ def test_a_user_error_is_a_query_error_and_the_process_is_kept(pool):
     with pytest.raises(QueryError, match="wrong on purpose"):
         pool.run(job("wrong"))
     assert pid(pool, "0") == first
+
+
+def test_a_burst_of_cheap_queries_past_the_queue_is_answered_not_refused():
+    """Eight at once on one process with a queue of one: the six that find the queue full wait a
+    moment (OVERFLOW_WAIT) instead of being refused, since the process frees up within it."""
+    burst = QueryPool(Sleeper(), size=1, queue=1)
+    burst.warm(timeout=30)
+    outcomes: list = []
+
+    def one():
+        try:
+            outcomes.append(int(burst.run(job("0.002")).body))
+        except Exception as err:  # noqa: BLE001 - recorded and asserted on below
+            outcomes.append(type(err).__name__)
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        burst.close()
+    assert len(outcomes) == 8 and all(isinstance(o, int) for o in outcomes), outcomes
+    assert burst.refused == 0
