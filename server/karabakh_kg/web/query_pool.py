@@ -249,14 +249,15 @@ class ProcessLost(Unavailable):
 
 
 class Busy(Unavailable):
-    """Every query process stayed busy while the wait queue was full: refused after OVERFLOW_WAIT, not queued."""
+    """The wait queue is full and every query process has been on its query for STALLED seconds: refused, not queued."""
 
 
 BUSY = "Every query process is busy and more queries are waiting: the server is overloaded, try again in a moment."
-# A query that finds the queue full still waits this long for a process before it is refused. A
-# burst of cheap queries (8 clients on one worker, each query a fraction of a millisecond) then
-# never sees a 503, while queries stuck behind runaways give their thread back within this time.
-OVERFLOW_WAIT = 0.05
+# Past the queue, a query waits only while the query processes keep changing hands: a burst of cheap
+# queries (8 clients on one worker, each query a fraction of a millisecond, or the competency
+# mix's few milliseconds) is then answered, not refused, while queries arriving when every process
+# has been on its query this long (held by runaways) are refused at once and give their thread back.
+STALLED = 0.25
 
 
 def _crash(code: int | None, last_words: str, limits: sandbox.Limits) -> Exception:
@@ -345,6 +346,7 @@ class QueryPool:
         self._idle: deque[_Worker] = deque()
         self._all: set[_Worker] = set()
         self._cond = threading.Condition()
+        self._last_change = time.monotonic()  # when a query process last took a query or came free (_acquire)
         self._pid = os.getpid()
         self.killed = 0  # how many runaway queries were stopped (for /health)
 
@@ -354,29 +356,30 @@ class QueryPool:
         return worker
 
     def _acquire(self, deadline: float) -> _Worker:
-        """An idle query process. While fewer than `queue` requests wait, wait for one until the
-        deadline; past that, only OVERFLOW_WAIT, then refuse (Busy)."""
+        """An idle query process, waited for until the deadline. A query that finds `queue` others
+        waiting already waits too while the processes keep changing hands, and is refused (Busy)
+        once every one has been on its query for STALLED seconds: they are held by runaways."""
         with self._cond:
             overflow = not self._idle and len(self._all) >= self.size and self._waiting >= self.queue
-            limit = min(deadline, time.monotonic() + OVERFLOW_WAIT) if overflow else deadline
             self._waiting += 1
             try:
                 while True:
-                    if self._idle:
-                        return self._idle.pop()
-                    if len(self._all) < self.size:
-                        return self._spawn()
-                    remaining = limit - time.monotonic()
+                    if self._idle or len(self._all) < self.size:
+                        self._last_change = time.monotonic()
+                        return self._idle.pop() if self._idle else self._spawn()
+                    now = time.monotonic()
+                    if overflow and now - self._last_change >= STALLED:
+                        raise Busy(BUSY)
+                    remaining = deadline - now
                     if remaining <= 0:
-                        if overflow and limit < deadline:
-                            raise Busy(BUSY)
                         raise QueryTimeout("every query process stayed busy until the deadline")
-                    self._cond.wait(remaining)
+                    self._cond.wait(min(remaining, STALLED) if overflow else remaining)
             finally:
                 self._waiting -= 1
 
     def _release(self, worker: _Worker) -> None:
         with self._cond:
+            self._last_change = time.monotonic()
             self._idle.append(worker)
             self._cond.notify()
 
