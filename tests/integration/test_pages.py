@@ -370,3 +370,19 @@ def test_home_page_names_each_graph_instead_of_its_iri(ld_client, published):
     for name in ("ontology", "asserted", "inferred"):
         assert any(f"in the graph {name}" in line for line in figures), figures
     assert not any(published.base + "graph/" in line for line in figures)
+
+
+def test_void_is_written_once_per_format_for_an_app(make_ld_app, ld_build, monkeypatch):
+    """The description depends only on the release and the public base: each format is written
+    once per app, and every later request gets the same bytes (with the answer cache off)."""
+    from karabakh_kg.web.views import void
+
+    written = []
+    real = void.serialize
+    monkeypatch.setattr(void, "serialize", lambda g, key, base: written.append(key) or real(g, key, base))
+    client = make_ld_app(ld_build, CACHE_ENTRIES=0, CACHE_BYTES=0).test_client()
+    turtle = [client.get("/.well-known/void", headers={"Accept": "text/turtle"}) for _ in range(3)]
+    ntriples = [client.get("/.well-known/void?format=nt") for _ in range(2)]
+    assert all(r.status_code == 200 for r in turtle + ntriples)
+    assert len({r.get_data() for r in turtle}) == 1 and len({r.get_data() for r in ntriples}) == 1
+    assert sorted(written) == ["ntriples", "turtle"]
