@@ -491,25 +491,49 @@ class QueryPool:
 
 
 class InlineRunner:
-    """For engines that are not isolated (a remote store): evaluate in the calling thread."""
+    """For engines that are not isolated (a remote store): evaluate in the calling thread.
+
+    Admission control as in QueryPool: `concurrency` queries in flight; one more waits while the
+    ones in flight keep finishing, and is refused (Busy) once none has started or ended for
+    STALLED seconds."""
 
     def __init__(self, engine: Engine, limits: sandbox.Limits | None = None, concurrency: int = 1_000_000):
         self.engine = engine
         self.limits = limits or sandbox.Limits()
         self.killed = 0
         self.refused = 0
-        self._slots = threading.BoundedSemaphore(max(1, concurrency))  # admission control, as in QueryPool
+        self._limit = max(1, concurrency)
+        self._running = 0
+        self._last_change = time.monotonic()
+        self._cond = threading.Condition()
         engine.open()
 
     def warm(self, timeout: float = 10.0, count: int | None = None) -> None:
         pass
 
+    def _enter(self, deadline: float) -> None:
+        with self._cond:
+            while self._running >= self._limit:
+                now = time.monotonic()
+                if now - self._last_change >= STALLED:
+                    self.refused += 1
+                    raise Busy(BUSY)
+                if now >= deadline:
+                    raise QueryTimeout("every slot for the remote store stayed busy until the deadline")
+                self._cond.wait(min(STALLED, deadline - now))
+            self._running += 1
+            self._last_change = time.monotonic()
+
+    def _leave(self) -> None:
+        with self._cond:
+            self._running -= 1
+            self._last_change = time.monotonic()
+            self._cond.notify()
+
     def run(self, job: Job) -> object:
         if job.form is None:
             raise self.engine.syntax_error(job.query)
-        if not self._slots.acquire(blocking=False):
-            self.refused += 1
-            raise Busy(BUSY)
+        self._enter(time.monotonic() + job.timeout)
         try:
             return check_answer(self.engine.execute(job), job, self.limits)
         except Unavailable:
@@ -518,7 +542,7 @@ class InlineRunner:
             log.error("remote store failure: %s", err)
             raise EngineError(REMOTE_FAILED) from None
         finally:
-            self._slots.release()
+            self._leave()
 
     def close(self) -> None:
         self.engine.close()

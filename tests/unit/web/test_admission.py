@@ -4,7 +4,7 @@ The query pool lets `size` queries run and `queue` more wait; beyond that a quer
 the processes keep coming free, and is refused with `Busy` (a 503) once none has for STALLED
 seconds: it never holds a web thread behind work it could not outlast, and a burst of cheap queries
 is not refused. The inline runner of the remote engine lets `concurrency` queries be in flight and
-refuses the next at once.
+treats the next the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from karabakh_kg import config, releases
 from karabakh_kg.web import engines
 from karabakh_kg.web.engines import Engine, Job
 from karabakh_kg.web.query_pool import STALLED, Busy, InlineRunner, QueryPool
+from karabakh_kg.web.results import Rendered
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 
@@ -71,10 +72,27 @@ def test_the_pool_refuses_soon_beyond_its_processes_and_queue(release_dir):
     assert pool.refused == 2
 
 
-def test_the_inline_runner_refuses_at_once_beyond_its_concurrency(release_dir):
+def test_the_inline_runner_refuses_beyond_its_concurrency_when_none_ends(release_dir):
     runner = InlineRunner(SlowRemote(releases.open_current(release_dir), "slow", {}), concurrency=2)
     outcomes = _outcomes(lambda: runner.run(Job(query="ASK {}", form="ASK", format="json")), 4, pause=0.05)
     assert sorted(o.split(" after")[0] for o in outcomes) == ["AssertionError", "AssertionError", "busy", "busy"]
+
+
+class QuickRemote(Engine):
+    """A remote-like engine that answers in 10 ms."""
+
+    name = "quick"
+    isolated = False
+
+    def execute(self, job: Job):
+        time.sleep(0.01)
+        return Rendered(b"ok", 1, False)
+
+
+def test_the_inline_runner_answers_a_burst_past_its_concurrency(release_dir):
+    runner = InlineRunner(QuickRemote(releases.open_current(release_dir), "quick", {}), concurrency=1)
+    outcomes = _outcomes(lambda: runner.run(Job(query="ASK {}", form="ASK", format="json")), 6, pause=0)
+    assert outcomes == ["answered"] * 6 and runner.refused == 0
 
 
 @pytest.mark.parametrize("queue", [0, 3])
