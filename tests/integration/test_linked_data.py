@@ -469,6 +469,19 @@ def test_what_is_said_about_a_resource_is_every_supported_statement(published, s
         assert expected, "the article says things about these"
 
 
+def aghdam_section(client, section: str) -> str:
+    """One section of Aghdam's HTML page."""
+    html = client.get("/doc/aghdam", headers={"Accept": "text/html"}).get_data(as_text=True)
+    return html.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
+
+
+def more_query(section: str) -> str:
+    """The query a section's "every one of them" link runs."""
+    link = re.search(r'<p class="more">.*?<a href="([^"]+)"', section, re.S)
+    assert link, section[-500:]
+    return parse_qs(urlsplit(html_unescape(link.group(1))).query)["query"][0]
+
+
 def test_a_much_linked_resource_shows_the_first_incoming_and_links_all(ld_client, published, monkeypatch):
     """Past INCOMING_SHOWN statements pointing at a resource, its page shows that many of them and
     links a query answering every one of them."""
@@ -479,22 +492,14 @@ def test_a_much_linked_resource_shows_the_first_incoming_and_links_all(ld_client
         {(str(p), str(s)) for s, p in published.all.subject_predicates(iri) if isinstance(s, rdflib.URIRef)}
     )
     assert len(pointing) > 3
-    path = "/doc/aghdam"
-
-    def incoming(html: str) -> str:
-        return html.split('<section id="incoming">', 1)[1].split("</section>", 1)[0]
-
-    whole = incoming(ld_client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
-    assert 'class="more"' not in whole
+    assert 'class="more"' not in aghdam_section(ld_client, "incoming")
     monkeypatch.setattr(describe, "INCOMING_SHOWN", 3)
-    part = incoming(ld_client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
+    part = aghdam_section(ld_client, "incoming")
     assert part.count("<tr><td>") == 3
     shown = {p for p in re.findall(r'href="(/id/[^"#]+)"', part)}
     subjects = {"/id/" + s[len(published.base + "id/") :] for _, s in pointing}
     assert 1 <= len(shown & subjects) <= 3
-    link = re.search(r'<p class="more">.*?<a href="([^"]+)"', part, re.S)
-    assert link
-    query = parse_qs(urlsplit(html_unescape(link.group(1))).query)["query"][0]
+    query = more_query(part)
     store = ox.Store.read_only(str(published.release.store))
     answered = {(r["p"].value, r["s"].value) for r in store.query(query, use_default_graph_as_union=True)}
     assert answered >= set(pointing)
@@ -510,18 +515,10 @@ def test_a_resource_much_talked_about_shows_the_first_statements_and_links_all(l
     store = ox.Store.read_only(str(published.release.store))
     every = {(r["statement"].value, r["exact"].value) for r in store.query(text, use_default_graph_as_union=True)}
     assert len({statement for statement, _ in every}) > 2
-    path = "/doc/aghdam"
-
-    def said(html: str) -> str:
-        return html.split('<section id="said">', 1)[1].split("</section>", 1)[0]
-
-    whole = said(ld_client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
-    assert 'class="more"' not in whole
+    assert 'class="more"' not in aghdam_section(ld_client, "said")
     monkeypatch.setattr(describe, "SAID_SHOWN", 2)
-    part = said(ld_client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
+    part = aghdam_section(ld_client, "said")
     assert part.count('<li class="said-item') == 2
-    link = re.search(r'<p class="more">.*?<a href="([^"]+)"', part, re.S)
-    assert link
-    query = parse_qs(urlsplit(html_unescape(link.group(1))).query)["query"][0]
+    query = more_query(part)
     answered = {(r["statement"].value, r["exact"].value) for r in store.query(query, use_default_graph_as_union=True)}
     assert answered == every
