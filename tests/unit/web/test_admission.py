@@ -1,4 +1,4 @@
-"""Admission control: a busy runner refuses at once (503, Retry-After) instead of queueing for ever.
+"""Admission control: a busy runner refuses (503, Retry-After) instead of queueing for ever.
 
 The query pool lets `size` queries run and `queue` more wait; beyond that a query waits only while
 the processes keep coming free, and is refused with `Busy` (a 503) once none has for STALLED
