@@ -124,6 +124,13 @@ def resource(path: str):
     return response
 
 
+def _every(more: bool, query: str, iri: str) -> str | None:
+    """When a page shows only the first of a list: a link to the query answering all of it."""
+    if not more:
+        return None
+    return url_for("sparql.sparql", query=pagedata.query_text(query, weblinks.base(), {"this": iri}))
+
+
 @bp.route("/doc/<path:path>")
 def document(path: str):
     """The document describing a resource: HTML or RDF by suffix, else by Accept."""
@@ -139,22 +146,14 @@ def document(path: str):
         alternates = twins(path_for, fmt.key)
         if fmt.key == "html":
             d = describe.describe(iri, weblinks.base())
-            every_incoming = None
-            if d.incoming_more:  # the page shows the first ones: link a query for all of them
-                text = pagedata.query_text("resource-incoming-all", weblinks.base(), {"this": iri})
-                every_incoming = url_for("sparql.sparql", query=text)
-            every_said = None
-            if d.said_more:
-                text = pagedata.query_text("resource-statements-all", weblinks.base(), {"this": iri})
-                every_said = url_for("sparql.sparql", query=text)
             return htmlpage.page(
                 "resource.html",
                 alternates=alternates,
                 d=d,
                 rdf_links=alternates,
-                every_incoming=every_incoming,
+                every_incoming=_every(d.incoming_more, "resource-incoming-all", iri),
                 incoming_shown=describe.INCOMING_SHOWN,
-                every_said=every_said,
+                every_said=_every(d.said_more, "resource-statements-all", iri),
                 said_shown=describe.SAID_SHOWN,
             )
         body, _ = pagedata.construct("resource-document", fmt.key, this=iri)
