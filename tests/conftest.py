@@ -153,6 +153,21 @@ def kg_store(kg_build):
     return pyoxigraph.Store.read_only(str(releases.open_current(kg_build).store))
 
 
+@pytest.fixture(scope="session", params=["disk", "memory"])
+def kg_stores(request, kg_build):
+    """The real build's store as the server reads it: on disk (read-only), and as the engine loads it
+    into memory for a release of at most MEMORY_STORE_QUADS quads (both must answer alike)."""
+    if request.param == "disk":
+        return request.getfixturevalue("kg_store")
+    from karabakh_kg import config, releases
+    from karabakh_kg.web.engines.oxigraph import OxigraphEngine
+
+    engine = OxigraphEngine(releases.open_current(kg_build), "oxigraph", config.load({"BUILD_DIR": str(kg_build)}))
+    engine.prepare()
+    assert engine.storage == "memory"
+    return engine.store
+
+
 def pytest_collection_modifyitems(items):
     """The folder is the tier: tests/live/ start real servers, tests/browser/ drive Chromium."""
     tests = Path(__file__).parent

@@ -76,6 +76,12 @@ SETTINGS: tuple[Setting, ...] = (
         "file where `karabakh-kg serve` writes the server's process id, read by `karabakh-kg reload`; empty means `<BUILD_DIR>/serve-<PORT>.pid` (none for port 0)",
     ),
     Setting(
+        "MEMORY_STORE_QUADS",
+        250_000,
+        int,
+        "a release of at most this many quads is loaded into memory by each web worker (about 350 bytes a quad, shared with its query processes) and queried there, several times faster than the on-disk store (measured in docs/benchmarks.md); a larger one is read from disk; 0: always from disk (engine `oxigraph`)",
+    ),
+    Setting(
         "QUERY_PROCESSES",
         2,
         int,

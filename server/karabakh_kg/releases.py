@@ -24,6 +24,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph
+
 MANIFEST = "manifest.json"
 FIGURES = "figures.json"  # whole-dataset figures counted by the build (karabakh_kg/figures.py)
 DATASET = "dataset.nq"
@@ -37,6 +39,16 @@ VERIFIED = ".verified"  # symlink to the last release that passed `verify`
 
 class ReleaseError(Exception):
     """The build folder has no usable release (missing, truncated or corrupt)."""
+
+
+def dataset_quads(path: Path):
+    """The quads of a dataset file, blank nodes labelled as the file writes them.
+
+    Every store of a release is filled from here, so the on-disk store, a web worker's in-memory copy
+    and the dumps all name a blank node alike (`Store.load` and `bulk_load` would give it a fresh
+    random label on each load: two web workers would then answer with different labels).
+    """
+    return pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ def test_every_query_has_a_header_and_expected_answers():
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
-def test_expected_answers(kg_store, query):
+def test_expected_answers(kg_stores, query):
     expected = json.loads((EXPECTED / f"{query.name}.json").read_text(encoding="utf-8"))
-    got = rows(kg_store, query.text)
+    got = rows(kg_stores, query.text)
     assert got == {tuple(r) for r in expected["rows"]}
 
 

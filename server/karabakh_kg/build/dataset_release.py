@@ -95,7 +95,7 @@ def write(files: list[Path], build_dir: Path, base: str, graphs: list[str] = ())
     try:
         (staged / releases.DATASET).write_bytes(nquads)
         store = ox.Store(str(staged / releases.STORE))
-        store.bulk_load(path=str(staged / releases.DATASET), format=ox.RdfFormat.N_QUADS)
+        store.bulk_extend(releases.dataset_quads(staged / releases.DATASET))
         store.flush()
         del store
         manifest = {

@@ -195,7 +195,7 @@ def _sorted_lines(quads: list[pyoxigraph.Quad]) -> bytes:
 def _write_store(path: Path, nquads_file: Path, base: str) -> dict:
     """Write the store and count the whole-dataset figures on it (karabakh_kg/figures.py)."""
     store = pyoxigraph.Store(str(path))
-    store.bulk_load(path=str(nquads_file), format=pyoxigraph.RdfFormat.N_QUADS)
+    store.bulk_extend(releases.dataset_quads(nquads_file))
     store.flush()
     counted = dataset_figures.compute(store, base)
     del store

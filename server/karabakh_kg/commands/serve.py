@@ -26,7 +26,7 @@ from pathlib import Path
 from karabakh_kg import config, releases
 from karabakh_kg.build import dataset_release
 from karabakh_kg.errors import InputError
-from karabakh_kg.web import access_log, server
+from karabakh_kg.web import access_log, engines, server
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
             "miss could reach any address this host can"
         )
     print(
-        f"karabakh-kg serve: dataset {release.version} from {release.path} with engine {settings['ENGINE']}",
+        f"karabakh-kg serve: dataset {release.version} from {release.path} with engine {settings['ENGINE']}"
+        f" ({engines.create(settings['ENGINE'], release, settings).storage})",
         file=sys.stderr,
     )
     server.serve(settings, release, overrides)

@@ -82,6 +82,8 @@ class Engine:
     def verify(self) -> None:
         """Check, before any web worker starts, that this engine can serve the release (raise ReleaseError)."""
 
+    storage = "memory"  # where the data is read from, as /health reports it (`disk`, `remote`)
+
     def prepare(self) -> None:
         """Load shared read-only state in the parent process (before worker processes fork)."""
 

@@ -157,6 +157,7 @@ class RemoteEngine(Engine):
 
     name = "sparql"
     isolated = False
+    storage = "remote"
 
     def __init__(self, release: Release, spec: str, settings: dict[str, Any]):
         super().__init__(release, spec, settings)

@@ -23,6 +23,7 @@ def health():
         "version": st.version,
         "package_version": __version__,
         "engine": type(st.engine).name,  # the kind only: a remote store's address is not the public's
+        "storage": st.engine.storage,
         "triples": manifest.get("triples", sum(n or 0 for n in graphs.values())),
         "graphs": graphs,
         "query_timeout_s": st.settings["QUERY_TIMEOUT"],
