@@ -70,6 +70,12 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds a client has to send a request's headers, and the longest a kept-alive connection may stay idle; then it is closed (granian: at most 60)",
     ),
     Setting(
+        "RECONNECT_EVERY",
+        100,
+        int,
+        "granian: every this-many-th answer of a web worker carries `Connection: close`, so kept-alive clients reconnect now and then and spread again over the web workers (a burst of new connections all goes to whichever worker wakes first); 0: never",
+    ),
+    Setting(
         "PID_FILE",
         "",
         str,

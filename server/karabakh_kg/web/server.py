@@ -11,6 +11,7 @@ with a clear message (exit code 2) instead of workers failing one by one.
 from __future__ import annotations
 
 import atexit
+import itertools
 import logging
 import multiprocessing
 import os
@@ -175,6 +176,36 @@ def load_app(settings: dict):
     return app
 
 
+class Reconnect:
+    """granian only: every `every`-th answer of a web worker asks its client to reconnect.
+
+    All workers accept from one shared listening socket, and whichever wakes first takes a whole
+    burst of new connections: 8 kept-alive clients can all land on one worker, which then runs at
+    one core while the other idles (measured: 2,400 against 3,900 req/s). `Connection: close` on
+    one answer in `every` makes a client open a new connection now and then, and the idle worker,
+    waiting in its accept loop, is the one that takes it, so the load spreads again. Apache
+    (MaxKeepAliveRequests 100) and nginx (keepalive_requests) limit kept-alive connections the
+    same way; clients reconnect on `Connection: close` by HTTP/1.1. A hop-by-hop header is the
+    server's business (PEP 3333), so this wraps the app only where granian serves it, and granian
+    honours it; the app itself never sends one.
+    """
+
+    def __init__(self, app, every: int):
+        self.app = app
+        self.every = every
+        self._answers = itertools.count(1)  # next() on it is atomic under the GIL
+
+    def __call__(self, environ, start_response):
+        if next(self._answers) % self.every:
+            return self.app(environ, start_response)
+
+        def closing(status, headers, exc_info=None):
+            headers = [*headers, ("Connection", "close")]
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        return self.app(environ, closing)
+
+
 def _unavailable(environ, start_response):
     body = b"The server cannot open its dataset; the operator has been told in the log. Try again later.\n"
     start_response(
@@ -258,7 +289,11 @@ def _serve_granian(settings: dict, pinned: Pinned, app_settings: dict) -> None:
         log_access=False,
     )
     server.on_reload(pinned.update)
-    server.serve(target_loader=lambda: load_app(app_settings), wrap_loader=False)
+    every = settings["RECONNECT_EVERY"]
+    server.serve(
+        target_loader=lambda: Reconnect(load_app(app_settings), every) if every > 0 else load_app(app_settings),
+        wrap_loader=False,
+    )
 
 
 def _serve_gunicorn(settings: dict, pinned: Pinned, app_settings: dict) -> None:
