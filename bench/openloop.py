@@ -20,8 +20,9 @@ class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self.reader, self.writer = reader, writer
 
-    async def exchange(self, request: bytes) -> int:
-        """Send one request, read its whole response; return the status (keeps the connection open)."""
+    async def exchange(self, request: bytes) -> tuple[int, bool]:
+        """Send one request, read its whole response; return the status and whether the connection
+        may carry another request (not after `Connection: close`, which a server may send any time)."""
         self.writer.write(request)
         head = await self.reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
@@ -35,9 +36,7 @@ class _Connection:
                     break
         else:
             await self.reader.readexactly(int(headers.get("content-length", "0")))
-        if headers.get("connection", "").lower() == "close":
-            raise ConnectionResetError("the server closed the connection")
-        return status
+        return status, headers.get("connection", "").lower() != "close"
 
     def close(self) -> None:
         self.writer.close()
@@ -81,19 +80,19 @@ async def _run(port: int, make_request: Callable[[int], bytes], rate: float, dur
             errors += 1
             return
         try:
-            status = await asyncio.wait_for(conn.exchange(make_request(i)), timeout=30)
+            status, reusable = await asyncio.wait_for(conn.exchange(make_request(i)), timeout=30)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-            conn.close()
-            errors += 1
-            async with freed:
-                opened -= 1
-                freed.notify()
-            return
-        latencies.append(time.perf_counter() - due)
-        if not 200 <= status < 400:
+            status, reusable = None, False
+        if status is not None:
+            latencies.append(time.perf_counter() - due)
+        if status is None or not 200 <= status < 400:
             errors += 1
         async with freed:
-            idle.append(conn)
+            if reusable:
+                idle.append(conn)
+            else:
+                conn.close()
+                opened -= 1
             freed.notify()
 
     count = int(rate * duration)

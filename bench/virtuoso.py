@@ -120,9 +120,17 @@ def put_graphs(server: Virtuoso, dataset: Path) -> dict[str, int]:
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
         url = server.base + "/sparql-graph-crud-auth?" + urllib.parse.urlencode({"graph-uri": graph})
         request = urllib.request.Request(url, data=body, method="PUT", headers={"Content-Type": "text/turtle"})
-        with opener.open(request, timeout=300) as response:
-            if response.status not in (200, 201, 204):
-                raise RuntimeError(f"virtuoso refused graph {graph}: {response.status}")
+        for attempt in (1, 2, 3):  # PUT is idempotent: a reset connection (seen once, right after start-up) is retried
+            try:
+                with opener.open(request, timeout=300) as response:
+                    if response.status not in (200, 201, 204):
+                        raise RuntimeError(f"virtuoso refused graph {graph}: {response.status}")
+                break
+            except (ConnectionResetError, urllib.error.URLError) as err:
+                reset = isinstance(getattr(err, "reason", err), ConnectionResetError)
+                if not reset or attempt == 3:
+                    raise
+                time.sleep(1.0)
         sizes[graph] = len(triples)
     return sizes
 

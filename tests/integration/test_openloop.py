@@ -26,6 +26,7 @@ def openloop():
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     stall_path = "/stall"
+    closed = 0
 
     def do_GET(self):  # noqa: N802 - the http.server API
         if self.path == self.stall_path:
@@ -39,6 +40,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"5\r\nhello\r\n0\r\n\r\n")
             return
         self.send_header("Content-Length", str(len(body)))
+        if self.path == "/close":
+            self.send_header("Connection", "close")  # http.server then closes after this answer
+            type(self).closed += 1
         self.end_headers()
         self.wfile.write(body)
 
@@ -93,6 +97,16 @@ def test_errors_and_chunked_answers(openloop, port):
     result = openloop.open_loop(port, lambda i: openloop.get_request(paths[i % 2], "*/*"), rate=50, duration=0.4)
     assert result["sent"] == 20
     assert result["errors"] == 10  # the 404s; the chunked answers were read whole
+
+
+def test_an_answer_with_connection_close_counts_and_the_next_request_reconnects(openloop, port):
+    before = _Handler.closed
+    paths = ["/close", "/", "/"]
+    result = openloop.open_loop(
+        port, lambda i: openloop.get_request(paths[i % 3], "*/*"), rate=60, duration=0.5, max_connections=1
+    )
+    assert result["sent"] == 30 and result["errors"] == 0  # every answer whole, none lost on a closed connection
+    assert _Handler.closed - before == 10
 
 
 def test_a_refused_connection_is_an_error_not_a_hang(openloop):
