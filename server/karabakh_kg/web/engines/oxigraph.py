@@ -1,7 +1,7 @@
 """The default engine: the release's Oxigraph store, in memory when it is small, else read-only on disk.
 
 Oxigraph's in-memory store answers several times faster than its on-disk (RocksDB) one: the
-competency queries 3.4x, a resource's triples 3x (docs/benchmarks.md, "The store in memory"). It
+competency queries 3.4x, a resource's triples 3x (docs/benchmarks.md, the run of 2026-12-01 05:06). It
 costs about 350 bytes a quad in each web worker, so only a release of at most MEMORY_STORE_QUADS
 quads is loaded, once per web worker in `prepare`, before the query processes fork: they share its
 pages and start with it ready. It is loaded from the release's `dataset.nq`, as the on-disk store
@@ -67,6 +67,7 @@ class OxigraphEngine(Engine):
         return "memory" if limit and quads is not None and quads <= limit else "disk"
 
     def prepare(self) -> None:
+        """In the web worker: load a small release into memory (its query processes then share it)."""
         if self.storage != "memory":
             return
         store = ox.Store()
