@@ -28,8 +28,6 @@ from karabakh_kg.build import dataset_release
 from karabakh_kg.errors import InputError
 from karabakh_kg.web import access_log, engines, server
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = config.load()
@@ -105,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
         print(busy, file=sys.stderr)
         return 2
     settings["PID_FILE"] = str(pid_file(settings) or "")
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
-    access_log.install(logging.Formatter(LOG_FORMAT), sys.stderr)
+    logging.basicConfig(level=logging.INFO, format=access_log.LINE_FORMAT, stream=sys.stderr)
+    access_log.install(sys.stderr)
     if 1 < settings["THREADS"] <= settings["QUERY_PROCESSES"] + settings["QUERY_QUEUE"]:
         logging.getLogger("karabakh_kg.serve").warning(
             "THREADS (%d) is not above QUERY_PROCESSES + QUERY_QUEUE (%d): under a flood of slow queries "

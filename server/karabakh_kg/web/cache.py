@@ -41,8 +41,11 @@ def key_size(k) -> int:
     """The bytes a key's text holds (strings and bytes inside nested tuples)."""
     if isinstance(k, (str, bytes)):
         return len(k)
-    if isinstance(k, tuple):
-        return sum(key_size(part) for part in k)
+    if isinstance(k, tuple):  # a loop, not sum() over a generator: this runs twice per answer
+        total = 0
+        for part in k:
+            total += len(part) if isinstance(part, (str, bytes)) else key_size(part)
+        return total
     return 8
 
 

@@ -6,6 +6,7 @@ Server preference is the order of the table; the client's Accept header (q-value
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 RESULTS = "results"  # SELECT and ASK
@@ -153,6 +154,7 @@ def by_name(name: str, kind: str) -> Format | None:
     return None
 
 
+@functools.lru_cache(maxsize=512)  # a pure function of a few header values that clients repeat
 def negotiate(accept: str | None, kind: str, format_param: str | None = None, extra: tuple[Format, ...] = ()) -> Format:
     """Choose the format for an answer of `kind`; raise NotAcceptable when nothing fits."""
     offered = formats(kind) + extra

@@ -11,6 +11,7 @@ which redoes the cheap checks and answers as it always did. Only an evaluated qu
 
 from __future__ import annotations
 
+import functools
 import time
 
 from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
@@ -28,6 +29,12 @@ PATH = "/sparql"
 
 def _status(code: int) -> str:
     return f"{code} {HTTP_STATUS_CODES[code].upper()}"  # as werkzeug writes it
+
+
+@functools.lru_cache(maxsize=256)  # clients repeat their Accept-Encoding on every request
+def accepts_gzip(header: str | None) -> bool:
+    """Whether an Accept-Encoding header accepts gzip, as werkzeug reads it for the SPARQL view."""
+    return parse_accept_header(header)["gzip"] > 0
 
 
 def _error(err: answering.AnswerError) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -96,8 +103,8 @@ class MissLane:
             )
         except answering.AnswerError as err:
             return (*_error(err), rec)
-        accepts_gzip = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"))["gzip"] > 0
-        body, headers = answer_headers(entry, len(entry.body) >= self.gzip_min and accepts_gzip)
+        gzip = len(entry.body) >= self.gzip_min and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
+        body, headers = answer_headers(entry, gzip)
         rec.rows, rec.truncated, rec.replayable = entry.rows, entry.truncated, True
         return "200 OK", headers, body, rec
 

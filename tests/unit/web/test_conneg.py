@@ -120,3 +120,12 @@ def test_html_only_when_offered_and_preferred():
 
 def test_content_type_has_charset():
     assert conneg.BY_KEY["turtle"].content_type == "text/turtle; charset=utf-8"
+
+
+def test_a_remembered_choice_is_the_same_and_a_refusal_is_refused_every_time():
+    first = negotiate("text/csv;q=0.5, application/sparql-results+json", RESULTS)
+    assert negotiate("text/csv;q=0.5, application/sparql-results+json", RESULTS) is first
+    assert first.key == "json"
+    for _ in range(2):
+        with pytest.raises(NotAcceptable):
+            negotiate("image/png", RESULTS)
