@@ -61,3 +61,21 @@ def test_without_a_deadline_it_waits(pair):
     a, b = pair
     threading.Timer(0.2, a.send, args=(b"late",)).start()
     assert bytes(b.recv()) == b"late"
+
+
+def test_frames_that_come_in_one_read_are_each_read_whole(pair):
+    a, b = pair
+    frames = [bytes([i]) * (i * 37 % 300) for i in range(200)]
+    a.sock.sendall(b"".join(len(f).to_bytes(8, "big") + f for f in frames))  # one write: reads hold several frames
+    assert [bytes(b.recv(time.monotonic() + 5)) for _ in frames] == frames
+
+
+def test_a_large_frame_after_small_ones_in_the_same_read(pair):
+    a, b = pair
+    big = bytes(i % 253 for i in range(200_000))
+    sender = threading.Thread(
+        target=lambda: a.sock.sendall(b"".join(len(f).to_bytes(8, "big") + f for f in (b"x" * 10, big, b"y")))
+    )
+    sender.start()
+    assert [bytes(b.recv(time.monotonic() + 5)) for _ in range(3)] == [b"x" * 10, big, b"y"]
+    sender.join()
