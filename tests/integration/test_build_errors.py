@@ -191,3 +191,26 @@ def test_truncated_build_is_refused_on_open(tmp_path, good_build):
     os.truncate(dataset, dataset.stat().st_size // 2)
     with pytest.raises(releases.ReleaseError, match="truncated"):
         releases.open_current(copy)
+
+
+def test_dumps_that_cannot_be_written_fail_the_build_and_keep_the_last_good_one(
+    capsys, tmp_path, good_build, monkeypatch
+):
+    """The dumps are written in a forked process: its failure still reaches the build's message."""
+    import shutil
+
+    from karabakh_kg.build import release_writer
+
+    out = tmp_path / "b"
+    shutil.copytree(good_build, out, symlinks=True)
+    before = (releases.open_current(out).version, sorted(p.name for p in out.rglob("*")))
+
+    def full_disk(folder, *args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(release_writer, "_write_dumps", full_disk)
+    code = cli.main(["build", "--source", str(copy_inputs(tmp_path)), "--build-dir", str(out), "--force"])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot write the build" in err and "No space left on device" in err
+    assert "Traceback" not in err
+    assert (releases.open_current(out).version, sorted(p.name for p in out.rglob("*"))) == before

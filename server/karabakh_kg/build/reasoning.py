@@ -8,7 +8,6 @@ resources.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 from contextlib import contextmanager
 
@@ -16,6 +15,7 @@ import owlrl
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
+from karabakh_kg.build import forked
 from karabakh_kg.errors import InputError
 
 ERR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#")
@@ -158,57 +158,23 @@ def _raise_on_inconsistency(work: Graph) -> None:
         raise InputError([f"inconsistent under OWL 2 RL: {p}" for p in problems])
 
 
-_FORKED_INPUT: tuple | None = None
-
-
-def _closure_in_child() -> tuple[bytes, Counter]:
-    ontology, asserted, reasoner = _FORKED_INPUT  # `asserted` may be a tuple of graphs: `reasoner_input` reads each
+def _closure_text(ontology: Graph, asserted, reasoner) -> tuple[bytes, Counter]:
+    """In the child: the closure, as N-Triples (`asserted` may be a tuple of graphs: `reasoner_input` reads each)."""
     inferred, dropped = reasoner(ontology, asserted)
     return inferred.serialize(format="nt", encoding="utf-8"), dropped
 
 
-def _child(sender) -> None:
-    try:
-        outcome = (True, _closure_in_child())
-    except BaseException as err:  # noqa: BLE001 - handed to the parent, which raises it
-        outcome = (False, err)
-    sender.send(outcome)
-    sender.close()
-
-
 class Background:
-    """The closure in a forked process, so the build validates while it reasons (2 cores).
+    """The closure in a forked process (`forked.Forked`), so the build validates while it reasons (2 cores).
 
-    `asserted` is a graph, or a tuple of graphs (their union is reasoned over). One process and one
-    pipe, nothing else: a process pool's result thread waited for ever (and so did the build, at
-    exit) when a failed validation killed its worker in the middle of sending its answer; here the
-    killed child's end of the pipe closes, so nothing can wait on a half-sent answer.
+    `asserted` is a graph, or a tuple of graphs (their union is reasoned over).
     """
 
     def __init__(self, ontology: Graph, asserted: Graph | tuple[Graph, ...], reasoner=closure):
-        global _FORKED_INPUT
-        context = multiprocessing.get_context("fork")
-        self._receiver, sender = context.Pipe(duplex=False)
-        _FORKED_INPUT = (ontology, asserted, reasoner)  # inherited by the forked child, never pickled
-        try:
-            self._process = context.Process(target=_child, args=(sender,), daemon=True)
-            self._process.start()
-        finally:
-            _FORKED_INPUT = None
-            sender.close()  # the child's copy is the only one left: its death means end of file here
+        self._forked = forked.Forked("the reasoner's process", _closure_text, ontology, asserted, reasoner)
 
     def result(self) -> tuple[Graph, Counter]:
-        try:
-            ok, outcome = self._receiver.recv()
-        except EOFError:
-            self._process.join()
-            raise RuntimeError(
-                f"the reasoner's process ended without an answer (exit code {self._process.exitcode})"
-            ) from None
-        self._process.join()
-        if not ok:
-            raise outcome
-        data, dropped = outcome
+        data, dropped = self._forked.result()
         inferred = Graph()
         inferred.parse(data=data, format="nt")
         return inferred, dropped
@@ -217,7 +183,4 @@ class Background:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join()
-        self._receiver.close()
+        self._forked.close()

@@ -19,7 +19,7 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from karabakh_kg import figures as dataset_figures
 from karabakh_kg import prefixes as prefix_table
 from karabakh_kg import rdf_bridge, rdf_writer, releases
-from karabakh_kg.build import owl_export
+from karabakh_kg.build import forked, owl_export
 
 # dump file suffix -> format; the quad formats keep the named graphs, the others hold their union.
 QUAD_DUMPS = {"trig": pyoxigraph.RdfFormat.TRIG, "nq": pyoxigraph.RdfFormat.N_QUADS}
@@ -63,10 +63,13 @@ def write(
             quads, counts = _stable_quads(dataset)
             nquads = _sorted_lines(quads)
         (staged / releases.DATASET).write_bytes(nquads)
-        with ThreadPoolExecutor(max_workers=1) as loading:  # Oxigraph loads without the GIL: meanwhile, the dumps
-            stored = loading.submit(_write_store, staged / releases.STORE, staged / releases.DATASET, base)
-            _write_dumps(staged / releases.DUMPS, nquads, prefixes, base)
-            figures = stored.result()
+        # The dumps (Python serialisers) in a forked process while this one writes the store and counts
+        # the figures: as two threads they took turns on the GIL (0.75 and 0.91 s, 1.06 s in all).
+        with forked.Forked(
+            "the process writing the dumps", _write_dumps, staged / releases.DUMPS, nquads, prefixes, base
+        ) as dumps:
+            figures = _write_store(staged / releases.STORE, staged / releases.DATASET, base)
+            dumps.result()
         (staged / releases.FIGURES).write_bytes(dataset_figures.dumps(figures))
         for name, content in (files or {}).items():
             (staged / name).write_bytes(content)
