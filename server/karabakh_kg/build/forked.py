@@ -23,11 +23,11 @@ def _run(sender, target: Callable, args: tuple) -> None:
     try:
         sender.send(outcome)
     except Exception as err:  # noqa: BLE001 - an outcome that cannot be pickled: say what it was
-        sender.send((False, RuntimeError(f"{what_of(outcome)} could not be sent back: {err}")))
+        sender.send((False, RuntimeError(f"{_what_of(outcome)} could not be sent back: {err}")))
     sender.close()
 
 
-def what_of(outcome: tuple) -> str:
+def _what_of(outcome: tuple) -> str:
     ok, value = outcome
     return f"the result ({type(value).__name__})" if ok else f"the error {type(value).__name__}: {value}"
 

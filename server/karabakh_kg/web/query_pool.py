@@ -53,9 +53,9 @@ class Channel:
     """One end of a query process's Unix socket pair: length-prefixed frames.
 
     Frames of up to 64 KiB (every cheap query's job and answer) are read into one buffer kept for
-    the channel's life: a fresh 64 KiB buffer per frame, zeroed and copied, was a tenth of a
-    query process's time on trivial queries (malloc, memset, memmove in perf). So the view `recv`
-    returns is valid until the next `recv`; both ends use each frame before reading the next.
+    the channel's life, instead of a fresh 64 KiB buffer per frame, zeroed and copied (memset and
+    memmove in perf, a few per cent of a query process's time on trivial queries). So the view
+    `recv` returns is valid until the next `recv`; both ends use each frame before reading the next.
     """
 
     def __init__(self, sock: socket.socket):
