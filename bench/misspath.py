@@ -6,6 +6,10 @@ helps): protocol parsing, the safety check, content negotiation, pickling the jo
 engine, answer back), and the whole app on a miss and on /health (Flask's test client, which
 adds its own small cost). What the HTTP front adds is measured by bench/fronts.py.
 
+Also the hand-off alone: a 200-byte frame sent to a child process over a query process's socket
+pair and echoed back, with the child on the same CPU and on another one, as CPU time per round
+trip on each side (why `PIN_WORKERS` keeps a web worker and its query processes on one CPU share).
+
     .venv/bin/python bench/misspath.py [--reps 300]
 """
 
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import statistics
 import sys
@@ -25,6 +30,7 @@ from common import ROOT, bench_query  # noqa: E402
 from karabakh_kg.web import conneg, protocol, safety  # noqa: E402
 from karabakh_kg.web.app import create_app  # noqa: E402
 from karabakh_kg.web.engines import Job  # noqa: E402
+from karabakh_kg.web.query_pool import _socket_pair  # noqa: E402
 
 QUERIES = ("trivial-ask", "trivial-resource", "trivial-limit")
 JSON = "application/sparql-results+json"
@@ -76,6 +82,47 @@ def measure(reps: int) -> dict:
         state.runner.close()
 
 
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def handoff(rounds: int, same_cpu: bool) -> dict:
+    """CPU µs per round trip of a small frame to a child and back, each side; this process and
+    the child on one CPU (`same_cpu`) or on two different ones."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if not same_cpu and len(cpus) < 2:
+        return {"skipped": "one CPU"}
+    parent_end, child_end = _socket_pair()
+    pid = os.fork()
+    if pid == 0:  # the echoing child
+        os.sched_setaffinity(0, {cpus[0]})
+        parent_end.close()
+        try:
+            while True:
+                child_end.send(bytes(child_end.recv()))
+        except (EOFError, OSError):
+            os._exit(0)
+    child_end.close()
+    os.sched_setaffinity(0, {cpus[0] if same_cpu else cpus[1]})
+    try:
+        frame = b"x" * 200
+        child_before, mine_before, started = _cpu_seconds(pid), time.process_time(), time.perf_counter()
+        for _ in range(rounds):
+            parent_end.send(frame)
+            parent_end.recv(time.monotonic() + 5)
+        wall = time.perf_counter() - started
+        return {
+            "wall_us": round(wall / rounds * 1e6, 1),
+            "sender_cpu_us": round((time.process_time() - mine_before) / rounds * 1e6, 1),
+            "child_cpu_us": round((_cpu_seconds(pid) - child_before) / rounds * 1e6, 1),
+        }
+    finally:
+        parent_end.close()
+        os.waitpid(pid, 0)
+        os.sched_setaffinity(0, set(cpus))
+
+
 def report(out: dict) -> str:
     steps = [s for s in next(iter(out.values())) if s != "answer bytes"]
     lines = ["| step (median ms) | " + " | ".join(out) + " |", "|---|" + "---:|" * len(out)]
@@ -91,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = measure(args.reps)
     print(report(out))
-    print(json.dumps(out))
+    hand = {"one CPU": handoff(20 * args.reps, True), "two CPUs": handoff(20 * args.reps, False)}
+    for where, figures in hand.items():
+        print(f"hand-off to a child process and back, {where}: {figures}")
+    print(json.dumps({**out, "handoff": hand}))
     return 0
 
 

@@ -76,6 +76,12 @@ SETTINGS: tuple[Setting, ...] = (
         "granian: every this-many-th answer of a web worker carries `Connection: close`, so kept-alive clients reconnect now and then and spread again over the web workers (a burst of new connections all goes to whichever worker wakes first); 0: never",
     ),
     Setting(
+        "PIN_WORKERS",
+        True,
+        _bool,
+        "granian: each web worker, with its threads and query processes, runs on its own share of the CPUs the server may use (split evenly among WORKERS, in order), so a query's hand-offs between worker and query process stay on one CPU (measured in docs/benchmarks.md); off: the kernel places every process on any CPU",
+    ),
+    Setting(
         "PID_FILE",
         "",
         str,

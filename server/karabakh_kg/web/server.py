@@ -11,6 +11,7 @@ with a clear message (exit code 2) instead of workers failing one by one.
 from __future__ import annotations
 
 import atexit
+import functools
 import itertools
 import logging
 import multiprocessing
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 from karabakh_kg import releases
-from karabakh_kg.web import sandbox
+from karabakh_kg.web import affinity, sandbox
 
 log = logging.getLogger("karabakh_kg.serve")
 
@@ -215,6 +216,12 @@ def _unavailable(environ, start_response):
     return [body]
 
 
+def _pinned(cpus: set[int], loader):
+    """In a new granian worker, before its app, runtime threads and query processes start."""
+    affinity.pin(cpus)
+    return loader()
+
+
 def _shared_socket_granian():
     """granian with one listening socket, bound by the master and inherited by every worker.
 
@@ -229,6 +236,13 @@ def _shared_socket_granian():
 
     class SharedSocketGranian(Granian):
         last_respawn: dict[int, float] = {}
+        pin_workers = False  # PIN_WORKERS: each worker (by its index, kept when it is replaced) on its CPU share
+
+        def _spawn_worker(self, idx, target, callback_loader):
+            if self.pin_workers:
+                cpus = affinity.share(affinity.allowed(), idx, self.workers)
+                callback_loader = functools.partial(_pinned, cpus, callback_loader)
+            return super()._spawn_worker(idx, target, callback_loader)
 
         def _init_shared_socket(self):  # granian's own path on platforms without SO_REUSEPORT
             self._ssp = None
@@ -288,6 +302,7 @@ def _serve_granian(settings: dict, pinned: Pinned, app_settings: dict) -> None:
         workers_kill_timeout=int(settings["QUERY_TIMEOUT"]) + 5,
         log_access=False,
     )
+    server.pin_workers = settings["PIN_WORKERS"]
     server.on_reload(pinned.update)
     every = settings["RECONNECT_EVERY"]
     server.serve(
