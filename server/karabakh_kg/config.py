@@ -94,6 +94,12 @@ SETTINGS: tuple[Setting, ...] = (
         "a release of at most this many quads is loaded into memory by each web worker (about 350 bytes a quad, shared with its query processes) and queried there, several times faster than the on-disk store (measured in docs/benchmarks.md); a larger one is read from disk; 0: always from disk (engine `oxigraph`)",
     ),
     Setting(
+        "PATTERN_LANE",
+        True,
+        _bool,
+        "answer ASK and SELECT over one triple pattern (variables, IRIs, `a`, at most a LIMIT) in the web worker, from a query text it writes itself, when the store is in memory: no hand-off to a query process (`web/pattern_lane.py`, docs/security.md); off: every query goes to a query process",
+    ),
+    Setting(
         "QUERY_PROCESSES",
         2,
         int,

@@ -83,7 +83,9 @@ def evaluate(
         timeout=settings["QUERY_TIMEOUT"],
     )
     try:
-        rendered = st.runner.run(job)
+        rendered = st.lane.answer(job) if st.lane is not None else None
+        if rendered is None:
+            rendered = st.runner.run(job)
     except QueryError as err:
         raise AnswerError(400, str(err), "query") from None
     except QueryTimeout as err:

@@ -15,6 +15,7 @@ from karabakh_kg.web import access_log, engines, host_header, sandbox
 from karabakh_kg.web.cache import LRUCache
 from karabakh_kg.web.fastpath import FastPath, ReplayStore
 from karabakh_kg.web.misslane import MissLane
+from karabakh_kg.web.pattern_lane import PatternLane
 from karabakh_kg.web.query_pool import InlineRunner, QueryPool
 from karabakh_kg.web.record import current as record
 from karabakh_kg.web.state import State
@@ -48,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         release=release,
         engine=engine,
         runner=runner,
+        lane=PatternLane.for_engine(engine, limits, settings["PATTERN_LANE"]),
         cache=LRUCache(settings["CACHE_BYTES"], settings["CACHE_MAX_BYTES"], settings["CACHE_ENTRIES"]),
         replay=ReplayStore(settings["CACHE_BYTES"], settings["CACHE_MAX_BYTES"], settings["CACHE_ENTRIES"]),
         base=settings["PUBLIC_BASE"] or release.manifest["base"],

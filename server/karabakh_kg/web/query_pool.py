@@ -29,6 +29,7 @@ from collections import deque
 
 from karabakh_kg.web import sandbox
 from karabakh_kg.web.engines import Engine, EngineError, Job, QueryError, QueryTimeout
+from karabakh_kg.web.fork_gate import GATE
 from karabakh_kg.web.results import Rendered
 
 log = logging.getLogger("karabakh_kg.web.query_pool")
@@ -304,7 +305,8 @@ class _Worker:
         self.process = _CONTEXT.Process(
             target=_serve, args=(child, engine, limits, self.stderr.fileno()), daemon=True, name="karabakh-kg-query"
         )
-        self.process.start()
+        with GATE.forking():  # no thread of this worker inside the engine (pattern lane) meanwhile
+            self.process.start()
         child.close()
         self.conn = parent
         self.ready = False

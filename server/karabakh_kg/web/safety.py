@@ -93,7 +93,7 @@ _RUN = re.compile(
 _CODEPOINT = re.compile(rf"\\u({_HEX}{{4}})|\\U({_HEX}{{8}})")
 
 
-def _tokens(text: str):
+def tokens(text: str):
     """The tokens of a text (re.Match objects), name runs split into words and punctuation."""
     for match in _TOKEN.finditer(text):
         if match.lastgroup == "run":
@@ -126,7 +126,7 @@ class QueryInfo:
 
 def keywords(text: str):
     """Yield the bare words of a SPARQL text, upper-cased, skipping strings, IRIs and comments."""
-    for match in _tokens(text):
+    for match in tokens(text):
         if match.lastgroup == "word":
             yield match.group().upper()
 
@@ -159,10 +159,10 @@ def _analyse(query: str, max_depth: int, max_tokens: int, escapes_read: bool = F
     dataset = False
     first = True
     depth = 0
-    tokens = 0
+    counted = 0
     values_pending = False
     values_depth = 0  # depth of the VALUES data block being read, 0 when outside one
-    for match in _tokens(query):
+    for match in tokens(query):
         kind = match.lastgroup
         if kind in ("ws", "comment"):
             continue
@@ -176,8 +176,8 @@ def _analyse(query: str, max_depth: int, max_tokens: int, escapes_read: bool = F
                 "and \\u escapes are allowed in it.",
             )
         if not values_depth:
-            tokens += 1
-            if tokens > max_tokens:
+            counted += 1
+            if counted > max_tokens:
                 raise Refused(
                     400,
                     f"The query has more than {max_tokens} tokens outside VALUES data "

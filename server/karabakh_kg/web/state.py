@@ -15,6 +15,7 @@ from flask import current_app
 from karabakh_kg import releases
 from karabakh_kg.web.cache import ByteLRU, LRUCache
 from karabakh_kg.web.engines import Engine, Runner
+from karabakh_kg.web.pattern_lane import PatternLane
 
 
 @dataclass
@@ -26,6 +27,7 @@ class State:
     cache: LRUCache  # finished answers, by query, format and dataset version
     replay: ByteLRU  # raw responses the fast path replays (fastpath.ReplayStore)
     base: str
+    lane: PatternLane | None = None  # one-pattern queries answered in the web worker
     started: float = field(default_factory=time.time)
     memo: dict[str, Any] = field(default_factory=dict)  # page data computed once (views/pagedata.memo)
 

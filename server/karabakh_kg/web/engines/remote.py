@@ -77,7 +77,7 @@ def dataset_clauses(query: str, base: str = "") -> tuple[list[str], list[str]]:
     names: dict[str, str] = {}
     defaults: list[str] = []
     named: list[str] = []
-    tokens = [(m.lastgroup, m.group()) for m in safety._tokens(query) if m.lastgroup not in ("ws", "comment")]
+    tokens = [(m.lastgroup, m.group()) for m in safety.tokens(query) if m.lastgroup not in ("ws", "comment")]
 
     def iri(kind: str, text: str) -> str:
         if kind == "iri":
@@ -116,7 +116,7 @@ def with_base(query: str, base: str) -> str:
     No BASE: one is put on the query's first line (line numbers in the store's messages stay
     right). A relative BASE is resolved in place. Never a second BASE: Virtuoso refuses two.
     """
-    tokens = [m for m in safety._tokens(query) if m.lastgroup not in ("ws", "comment")]
+    tokens = [m for m in safety.tokens(query) if m.lastgroup not in ("ws", "comment")]
     for i, token in enumerate(tokens):
         word = token.group().upper() if token.lastgroup == "word" else ""
         if word in ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK"):
