@@ -8,8 +8,9 @@ ratio and its spread (min-max), so a target is met by more than the noise:
   answers compared with Oxigraph server's;
 - at 1 client, each trivial query's median latency, uncached, against Oxigraph server's;
 - linked-data pages (home, a resource page, the timeline, VoID) at 8 connections, on a server
-  with its answer cache off, so every page's queries are evaluated: req/s and p50/p99.
-
+  with its answer cache off, so every page's queries are evaluated: req/s and p50/p99;
+- trivial queries, uncached, with `PATTERN_LANE` off (every query in a query process), paired
+  the same way: what the web worker's own one-pattern answers add;
 - trivial queries, uncached, open loop (`openloop.py`: a fixed request rate, latency from each
   request's scheduled start, as wrk2 measures; wrk is closed-loop) at OPEN_LOOP_RATES: p50/p99/p99.9.
 """
@@ -161,6 +162,13 @@ def run(oxigraph, workdir: Path, reps: int, duration: float) -> dict:
         }
     finally:
         server.stop()
+    log("mixes: trivial, uncached, every query in a query process (PATTERN_LANE off)")
+    server = ours("ours, no pattern lane", ROOT / "build", env={"KARABAKH_KG_PATTERN_LANE": "0"})
+    server.wait_ready(trivial["trivial-ask"], None, server.start(workdir))
+    try:
+        out["trivial_uncached_no_lane"] = paired(server, oxigraph, trivial, reps, duration, workdir, unique=True)
+    finally:
+        server.stop()
     log("mixes: linked-data pages, answer cache off")
     server = ours("ours, cache off", ROOT / "build", env={"KARABAKH_KG_CACHE_ENTRIES": "0"})
     server.wait_ready(trivial["trivial-ask"], None, server.start(workdir))
@@ -189,7 +197,10 @@ def report(m: dict) -> str:
         ("trivial_uncached", "trivial queries, uncached", ">= 0.5x (floor 0.3x)"),
         ("trivial_cached", "trivial queries, cached", ">= 1x"),
         ("competency_uncached", "competency queries, uncached", ">= 1x, 0 errors"),
+        ("trivial_uncached_no_lane", "trivial, uncached, no lane", "PATTERN_LANE off: what the lane adds"),
     ):
+        if key not in m:  # results recorded before the pattern lane
+            continue
         r = m[key]
         lines.append(
             f"  {label:<30} ours {r['ours_rps']:>8.0f} req/s (p50 {r['ours_p50_ms']} / p99 {r['ours_p99_ms']} ms), "

@@ -85,7 +85,7 @@ def one_pattern(draw):
     dot = draw(st.sampled_from(["", " .", "."]))
     limit = ""
     if head != "ASK" and draw(st.booleans()):
-        limit = f" LIMIT {draw(st.sampled_from([0, 1, 7, ROWS, ROWS + 1, 50_000]))}"
+        limit = f" LIMIT {draw(st.sampled_from([0, 1, 7, ROWS, ROWS + 1, 50_000, 10**18 - 1]))}"
     comment = draw(st.sampled_from(["", "\n# a comment { ?x }", " #"]))
     return f"{PROLOGUE}{head} {where}{{ {s} {p} {o}{dot} }}{limit}{comment}"
 
@@ -123,6 +123,7 @@ def test_an_answer_over_the_row_limit_is_refused_as_always(apps):
         'SELECT * WHERE { ?s ?p "Aghdam"@en }',
         "SELECT * WHERE { ?s ex:p ?o }",  # the engine's own error, from the client's text
         "SELECT * WHERE { ?s <rel> ?o } LIMIT 3",
+        "SELECT * WHERE { ?s ?p ?o } LIMIT 99999999999999999999999",
     ],
 )
 def test_what_the_lane_declines_is_answered_by_a_query_process(apps, query):

@@ -61,9 +61,12 @@ def evaluate(
     named_graphs: tuple[str, ...] = (),
     has_dataset_clause: bool = False,
     scope: str = "sparql",
+    short_tokens: tuple | None = None,
 ) -> cache.Entry:
     """The answer to `query` in conneg format `fmt` (cached per dataset version and `scope`), for a
-    given app state and request record: also usable outside a Flask request (misslane.py)."""
+    given app state and request record: also usable outside a Flask request (misslane.py).
+    `short_tokens`: the lexer's tokens of `query` (`safety.QueryInfo`), so the pattern lane need
+    not read the text again."""
     settings = st.settings
     parts = (query, fmt, tuple(default_graphs), tuple(named_graphs))
     key = (scope,) + cache.key(st.version, *parts)
@@ -83,7 +86,7 @@ def evaluate(
         timeout=settings["QUERY_TIMEOUT"],
     )
     try:
-        rendered = st.lane.answer(job) if st.lane is not None else None
+        rendered = st.lane.answer(job, short_tokens) if st.lane is not None else None
         if rendered is None:
             rendered = st.runner.run(job)
     except QueryError as err:

@@ -100,6 +100,7 @@ class MissLane:
                 parsed.default_graphs,
                 parsed.named_graphs,
                 info.has_dataset_clause,
+                short_tokens=info.short_tokens,
             )
         except answering.AnswerError as err:
             return (*_error(err), rec)

@@ -32,7 +32,6 @@ from karabakh_kg.web.sandbox import Limits
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 ROWS = 1000  # most rows answered here (at most this many index entries read); more: a query process
-MAX_TOKENS = 64  # a longer text is not this shape: not worth reading
 
 # An absolute IRI (a scheme, then IRIREF's characters, no escapes): what may stand in a written text.
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*\Z")
@@ -61,22 +60,30 @@ class _Declined(Exception):
     """Not the shape answered here."""
 
 
-def _significant(query: str) -> list[tuple[str, str]]:
-    """(kind, text) of each token but spaces and comments; declined when too many or unreadable."""
-    out = []
-    for match in safety.tokens(query):
-        kind = match.lastgroup
-        if kind in ("ws", "comment"):
-            continue
-        if kind not in ("word", "var", "iri", "pname", "punct", "number") or len(out) == MAX_TOKENS:
-            raise _Declined
-        out.append((kind, match.group()))
-    return out
+READABLE = frozenset(("word", "var", "iri", "pname", "punct", "number"))
+
+
+def _significant(query: str, short_tokens) -> list[tuple[str, str]] | tuple[tuple[str, str], ...]:
+    """(kind, text) of each token but spaces and comments (as `safety` read them when it kept them);
+    declined when there are more than `safety.SHORT` or one of a kind never in the shape."""
+    if short_tokens is None:
+        short_tokens = []
+        for match in safety.tokens(query):
+            if match.lastgroup not in ("ws", "comment"):
+                if len(short_tokens) == safety.SHORT:
+                    raise _Declined
+                short_tokens.append((match.lastgroup, match.group()))
+    if any(kind not in READABLE for kind, _ in short_tokens):
+        raise _Declined
+    return short_tokens
 
 
 def _iri(text: str) -> str:
     """An absolute IRI that resolving against a base leaves as it is (no `.` or `..` segment to remove)."""
-    if not _ABSOLUTE.match(text) or "/." in text or ":." in text:
+    if not _ABSOLUTE.match(text):
+        raise _Declined
+    path = re.split(r"[?#]", text.partition(":")[2], maxsplit=1)[0]
+    if any(segment in (".", "..") for segment in path.split("/")):
         raise _Declined
     return text
 
@@ -155,7 +162,7 @@ class _Reader:
         limit = None
         if form == "SELECT" and self.optional("word", "LIMIT"):
             digits = self.take("number")
-            if not digits.isdigit():
+            if not digits.isdigit() or len(digits) > 18:  # past what the engine reads as a LIMIT: its error
                 raise _Declined
             limit = int(digits)
         if self.at != len(self.tokens):
@@ -163,10 +170,11 @@ class _Reader:
         return Pattern(form, projection, terms, limit)
 
 
-def read(query: str) -> Pattern | None:
-    """The query as a `Pattern`, or None when it is not the one shape answered in the web worker."""
+def read(query: str, short_tokens=None) -> Pattern | None:
+    """The query as a `Pattern`, or None when it is not the one shape answered in the web worker;
+    `short_tokens`: `safety.QueryInfo.short_tokens` of this very text, when the caller has them."""
     try:
-        return _Reader(_significant(query)).pattern()
+        return _Reader(_significant(query, short_tokens)).pattern()
     except _Declined:
         return None
 
@@ -186,16 +194,20 @@ class PatternLane:
             return None
         return cls(engine, limits)
 
-    def answer(self, job: Job) -> Rendered | None:
+    def answer(self, job: Job, short_tokens=None) -> Rendered | None:
+        """The answer, or None: a query process answers (`short_tokens` as for `read`)."""
         if job.form not in ("ASK", "SELECT") or job.has_dataset_clause:
             return None
-        pattern = read(job.query)
+        pattern = read(job.query, short_tokens)
         if pattern is None or pattern.form != job.form:
             return None
         rows = min(self.rows, job.max_rows)
         try:
             with GATE.inside():  # a query process is never forked while a thread is in the engine
-                rendered = self.engine.execute(dataclasses.replace(job, query=pattern.text(rows), max_rows=rows))
-            return check_answer(rendered, job, self.limits)  # cut or too large: the query process says so
+                written = dataclasses.replace(job, query=pattern.text(rows), max_rows=rows)
+                rendered = self.engine.execute(written, bounded=True)
+            if rendered.rows > rows:  # more than the lane answers: a query process does, as always
+                return None
+            return check_answer(rendered, job, self.limits)  # too large: the query process says so
         except (QueryError, EngineError):
             return None

@@ -118,10 +118,16 @@ class QueryInfo:
 
     form: str | None  # SELECT, CONSTRUCT, DESCRIBE, ASK; None when the text is not a query
     has_dataset_clause: bool  # FROM or FROM NAMED
+    # (kind, text) of every token but spaces and comments, for a text of at most SHORT of them
+    # (the pattern lane reads these instead of lexing the text again); None for a longer one
+    short_tokens: tuple[tuple[str, str], ...] | None = None
 
     @property
     def kind(self) -> str:
         return "results" if self.form in ("SELECT", "ASK") else "graph"
+
+
+SHORT = 64
 
 
 def keywords(text: str):
@@ -162,10 +168,16 @@ def _analyse(query: str, max_depth: int, max_tokens: int, escapes_read: bool = F
     counted = 0
     values_pending = False
     values_depth = 0  # depth of the VALUES data block being read, 0 when outside one
+    short: list[tuple[str, str]] | None = []
     for match in tokens(query):
         kind = match.lastgroup
         if kind in ("ws", "comment"):
             continue
+        if short is not None:
+            if len(short) < SHORT:
+                short.append((kind, match.group()))
+            else:
+                short = None
         if kind == "badstring":
             if escapes_read:  # an engine reading escapes first fails here: nothing after it runs
                 break
@@ -223,7 +235,7 @@ def _analyse(query: str, max_depth: int, max_tokens: int, escapes_read: bool = F
                 form = word
         if word == "FROM":
             dataset = True
-    return QueryInfo(form, dataset)
+    return QueryInfo(form, dataset, None if short is None else tuple(short))
 
 
 def check_length(query: str, limit: int) -> None:

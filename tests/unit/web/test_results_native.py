@@ -58,3 +58,11 @@ def test_a_long_answer_is_cut_without_being_written_whole(store):
 def test_formats_without_a_native_twin_are_left_to_the_python_writer(store):
     for fmt in ("xml", "csv", "tsv"):
         assert results.native_solutions(store.query("SELECT * WHERE { ?s ?p ?o }"), fmt, 10) is None
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_bounded_answer_written_in_one_pass_is_the_same_answer(store, query):
+    """What the pattern lane sends (JSON in one pass, rows counted after) equals the cut-as-written path."""
+    one_pass = results.bounded_json_solutions(store.query(query))
+    as_written = results.native_solutions(store.query(query), "json", 10_000)
+    assert (one_pass.body, one_pass.rows, one_pass.truncated) == (as_written.body, as_written.rows, False)

@@ -34,11 +34,14 @@ def dataset_arguments(job: Job) -> dict:
     return {"use_default_graph_as_union": True}
 
 
-def render(result, job: Job, base: str) -> results.Rendered:
-    """Write a pyoxigraph query result in the job's format."""
+def render(result, job: Job, base: str, bounded: bool = False) -> results.Rendered:
+    """Write a pyoxigraph query result in the job's format; `bounded`: the query's own LIMIT keeps
+    the answer small, so JSON is written in one pass and counted after (`results.bounded_json_solutions`)."""
     if isinstance(result, ox.QueryBoolean):
         return results.boolean(bool(result), job.format)
     if isinstance(result, ox.QuerySolutions):
+        if bounded and job.format == "json":
+            return results.bounded_json_solutions(result)
         native = results.native_solutions(result, job.format, job.max_rows)
         if native is not None:
             return native
@@ -85,10 +88,11 @@ class OxigraphEngine(Engine):
         except OSError as err:
             raise EngineError(f"cannot open the Oxigraph store {self.release.store}: {err}") from None
 
-    def execute(self, job: Job) -> results.Rendered:
+    def execute(self, job: Job, bounded: bool = False) -> results.Rendered:
+        """The answer; `bounded`: the caller wrote the query with a small LIMIT (the pattern lane)."""
         try:
             result = self.store.query(job.query, base_iri=self.query_base, **dataset_arguments(job))
-            return render(result, job, self.release.manifest["base"])
+            return render(result, job, self.release.manifest["base"], bounded)
         except SyntaxError as err:
             raise parse_error(job.query, err, self.release.manifest["base"]) from None
         except OSError as err:

@@ -112,7 +112,13 @@ def answer(query: str, default_graphs=(), named_graphs=(), format_param: str | N
         return unchanged(tag, ("Accept", "Accept-Encoding"))
     try:
         entry = answering.run(
-            query, info.form, fmt.key, tuple(default_graphs), tuple(named_graphs), info.has_dataset_clause
+            query,
+            info.form,
+            fmt.key,
+            tuple(default_graphs),
+            tuple(named_graphs),
+            info.has_dataset_clause,
+            short_tokens=info.short_tokens,
         )
     except answering.AnswerError as err:
         response = error(err.status, err.message)
